@@ -1,9 +1,13 @@
 package dev.permafrost.optim;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
 
 /** Host-side scalars computed as Python does them, so the kernels see the same rounded values. */
 final class ExactScalars {
+    /** 60 significant digits: the double nearest the true power is found unless it lies within 1e-60 of a tie. */
+    private static final MathContext PRECISION = new MathContext(60);
+
     private ExactScalars() {
     }
 
@@ -13,7 +17,7 @@ final class ExactScalars {
      */
     static double pow(double base, long t) {
         if (t < 0) throw new IllegalArgumentException("negative step " + t);
-        if (t > 10_000) return Math.pow(base, t); // far past where the last bit can matter for bias corrections
-        return new BigDecimal(base).pow((int) t).doubleValue();
+        if (t > 999_999_999) return Math.pow(base, t);
+        return new BigDecimal(base).pow((int) t, PRECISION).doubleValue();
     }
 }

@@ -1,0 +1,30 @@
+package dev.permafrost.cli;
+
+import dev.permafrost.freeze.ParamLabels;
+import dev.permafrost.ps.ParameterServer;
+import dev.permafrost.train.Network;
+import dev.permafrost.train.TrainingListener;
+
+import java.util.List;
+
+/** Calls several listeners in order. */
+record Listeners(List<TrainingListener> all) implements TrainingListener {
+    static TrainingListener of(TrainingListener... listeners) {
+        return new Listeners(List.of(listeners));
+    }
+
+    @Override
+    public void onEpochStart(int epoch, ParamLabels labels, ParameterServer.Transition transition, Network network) {
+        for (TrainingListener l : all) l.onEpochStart(epoch, labels, transition, network);
+    }
+
+    @Override
+    public void onStep(StepEvent event, Network network) {
+        for (TrainingListener l : all) l.onStep(event, network);
+    }
+
+    @Override
+    public void onEpochEnd(int epoch, double meanLoss, int droppedRows) {
+        for (TrainingListener l : all) l.onEpochEnd(epoch, meanLoss, droppedRows);
+    }
+}

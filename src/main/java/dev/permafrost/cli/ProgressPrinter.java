@@ -1,0 +1,58 @@
+package dev.permafrost.cli;
+
+import dev.permafrost.freeze.Label;
+import dev.permafrost.freeze.ParamLabels;
+import dev.permafrost.ps.ParameterServer;
+import dev.permafrost.train.Network;
+import dev.permafrost.train.TrainingListener;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/** Progress lines for people: a line every tenth of an epoch or every few seconds, and one per freeze transition. */
+final class ProgressPrinter implements TrainingListener {
+    private final PrintStream out;
+    private final int epochs;
+    private long lastPrint;
+
+    ProgressPrinter(PrintStream out, int epochs) {
+        this.out = out;
+        this.epochs = epochs;
+    }
+
+    @Override
+    public void onEpochStart(int epoch, ParamLabels labels, ParameterServer.Transition t, Network network) {
+        if (epoch == 0 || t.changed()) {
+            out.printf(Locale.ROOT, "epoch %d/%d (schedule epoch %d): %d parameters frozen (%,d elements), %d trainable (%,d elements)%n",
+                    epoch + 1, epochs, epoch,
+                    labels.names(Label.FROZEN).size(), labels.elements(Label.FROZEN), labels.names(Label.TRAINABLE).size(),
+                    labels.elements(Label.TRAINABLE));
+        }
+        if (t.changed()) {
+            out.printf(Locale.ROOT, "  transition: %d shards frozen (optimizer state dropped), %d released (fresh state, step 0)%n",
+                    t.newlyFrozen().size(), t.newlyTrainable().size());
+        }
+    }
+
+    @Override
+    public void onStep(StepEvent e, Network network) {
+        long now = System.nanoTime();
+        int every = Math.max(1, e.stepsInEpoch() / 10);
+        boolean last = e.step() + 1 == e.stepsInEpoch();
+        if ((e.step() + 1) % every != 0 && !last && now - lastPrint < 5_000_000_000L) return;
+        lastPrint = now;
+        out.printf(Locale.ROOT, "epoch %d/%d  step %d/%d  loss %.4f  %,.0f samples/s  ETA %s%n", e.epoch() + 1, epochs,
+                e.step() + 1, e.stepsInEpoch(), e.meanLoss(), e.samplesPerSecond(), eta(e.etaSeconds()));
+    }
+
+    @Override
+    public void onEpochEnd(int epoch, double meanLoss, int droppedRows) {
+        out.printf(Locale.ROOT, "epoch %d/%d done: mean loss %.4f%s%n", epoch + 1, epochs, meanLoss,
+                droppedRows > 0 ? " (" + droppedRows + " rows left out: fewer than one per worker)" : "");
+    }
+
+    static String eta(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 60 ? (s / 60) + "m" + String.format("%02d", s % 60) + "s" : s + "s";
+    }
+}

@@ -1,0 +1,224 @@
+package dev.permafrost.train;
+
+import dev.permafrost.freeze.ParamLabels;
+import dev.permafrost.model.NamedParam;
+import dev.permafrost.model.NetworkParams;
+import dev.permafrost.model.ParamTable;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@link Network} over DL4J's MultiLayerNetwork and (single input, single output) ComputationGraph. */
+public final class Dl4jNetworks {
+    private Dl4jNetworks() {
+    }
+
+    public static Network of(MultiLayerNetwork net) {
+        return new Mln(FrozenLayers.unwrapped(net.getLayerWiseConfigurations()), net);
+    }
+
+    public static Network of(ComputationGraph graph) {
+        if (graph.getConfiguration().getNetworkInputs().size() != 1 || graph.getConfiguration().getNetworkOutputs().size() != 1) {
+            throw new IllegalArgumentException("only graphs with one input and one output can be trained; this one has inputs "
+                    + graph.getConfiguration().getNetworkInputs() + " and outputs " + graph.getConfiguration().getNetworkOutputs());
+        }
+        return new Graph(FrozenLayers.unwrapped(graph.getConfiguration()), graph);
+    }
+
+    /** Loads a DL4J ModelSerializer zip holding either kind of network. */
+    public static Network load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("model file " + file + " does not exist: pass a DL4J model zip written by ModelSerializer or a Permafrost run");
+        }
+        try {
+            try {
+                return of(ModelSerializer.restoreMultiLayerNetwork(file.toFile(), false));
+            } catch (Exception notMln) {
+                return of(ModelSerializer.restoreComputationGraph(file.toFile(), false));
+            }
+        } catch (Exception e) {
+            throw new IllegalArgumentException("model file " + file + " is not a DL4J model (MultiLayerNetwork or ComputationGraph zip): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    public static void save(Network network, Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".partial");
+        try {
+            ModelSerializer.writeModel(network.model(), tmp.toFile(), false);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Shared mechanics of both network kinds over a flat parameter row vector. */
+    private abstract static class Base implements Network {
+        final ParamTable table;
+        /** [start, end) ranges of running statistics, whose "gradient" is a per-batch update. */
+        final List<long[]> statisticRanges = new ArrayList<>();
+
+        Base(ParamTable table) {
+            this.table = table;
+            for (NamedParam p : table.params()) {
+                if (p.kind().isStatistic()) statisticRanges.add(new long[]{p.offset(), p.end()});
+            }
+        }
+
+        abstract INDArray flatParams();
+
+        abstract INDArray flatGradient();
+
+        abstract double computeScore(DataSet batch);
+
+        @Override
+        public ParamTable params() {
+            return table;
+        }
+
+        @Override
+        public float[] paramsCopy() {
+            return flatParams().dup().data().asFloat();
+        }
+
+        @Override
+        public void writeRange(int offset, float[] values) {
+            INDArray target = flatParams().reshape(flatParams().length()).get(NDArrayIndex.interval(offset, offset + values.length));
+            target.assign(Nd4j.createFromArray(values));
+        }
+
+        @Override
+        public Gradients gradient(DataSet batch) {
+            int n = (int) batch.getFeatures().size(0);
+            double score = computeScore(batch);
+            float[] g = flatGradient().dup().data().asFloat();
+            for (long[] r : statisticRanges) {
+                for (int i = (int) r[0]; i < r[1]; i++) g[i] = g[i] * n;
+            }
+            return new Gradients(g, n, score * n);
+        }
+
+        static INDArray row(float[] flat) {
+            return Nd4j.createFromArray(flat).reshape(1, flat.length).castTo(DataType.FLOAT);
+        }
+    }
+
+    private static final class Mln extends Base {
+        private final MultiLayerConfiguration base;
+        private final MultiLayerNetwork net;
+
+        Mln(MultiLayerConfiguration base, MultiLayerNetwork net) {
+            super(NetworkParams.of(net));
+            this.base = base;
+            this.net = net;
+        }
+
+        @Override
+        INDArray flatParams() {
+            return net.params();
+        }
+
+        @Override
+        INDArray flatGradient() {
+            return net.gradient().gradient();
+        }
+
+        @Override
+        double computeScore(DataSet batch) {
+            net.setInput(batch.getFeatures());
+            net.setLabels(batch.getLabels());
+            net.computeGradientAndScore();
+            return net.score();
+        }
+
+        @Override
+        public INDArray output(INDArray features) {
+            return net.output(features, false);
+        }
+
+        @Override
+        public Network rebuild(ParamLabels labels, float[] flat) {
+            MultiLayerNetwork next = new MultiLayerNetwork(FrozenLayers.apply(base, labels));
+            next.init(row(flat), false);
+            return new Mln(base, next);
+        }
+
+        @Override
+        public Model model() {
+            return net;
+        }
+
+        @Override
+        public int outputs() {
+            return (int) net.layerSize(net.getnLayers() - 1);
+        }
+    }
+
+    private static final class Graph extends Base {
+        private final ComputationGraphConfiguration base;
+        private final ComputationGraph graph;
+
+        Graph(ComputationGraphConfiguration base, ComputationGraph graph) {
+            super(NetworkParams.of(graph));
+            this.base = base;
+            this.graph = graph;
+        }
+
+        @Override
+        INDArray flatParams() {
+            return graph.params();
+        }
+
+        @Override
+        INDArray flatGradient() {
+            return graph.gradient().gradient();
+        }
+
+        @Override
+        double computeScore(DataSet batch) {
+            graph.setInputs(batch.getFeatures());
+            graph.setLabels(batch.getLabels());
+            graph.computeGradientAndScore();
+            return graph.score();
+        }
+
+        @Override
+        public INDArray output(INDArray features) {
+            return graph.outputSingle(false, features);
+        }
+
+        @Override
+        public Network rebuild(ParamLabels labels, float[] flat) {
+            ComputationGraph next = new ComputationGraph(FrozenLayers.apply(base, labels, table.layerNames()));
+            next.init(row(flat), false);
+            return new Graph(base, next);
+        }
+
+        @Override
+        public Model model() {
+            return graph;
+        }
+
+        @Override
+        public int outputs() {
+            String out = graph.getConfiguration().getNetworkOutputs().get(0);
+            return (int) graph.layerSize(out);
+        }
+    }
+}

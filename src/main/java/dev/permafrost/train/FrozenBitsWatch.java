@@ -1,0 +1,82 @@
+package dev.permafrost.train;
+
+import dev.permafrost.freeze.Label;
+import dev.permafrost.freeze.ParamLabels;
+import dev.permafrost.model.NamedParam;
+import dev.permafrost.ps.ParameterServer;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The after-every-step check users write by hand, done on raw bits: when parameters become frozen it records
+ * their exact bits from the worker's network, and after every later step it compares every element. A
+ * parameter that is released (unfrozen) is dropped from the watch.
+ */
+public final class FrozenBitsWatch implements TrainingListener {
+    private final Map<String, int[]> watched = new LinkedHashMap<>();
+    private final Map<String, Integer> frozenSince = new LinkedHashMap<>();
+    private ParamLabels labels;
+    private long comparisons;
+
+    @Override
+    public void onEpochStart(int epoch, ParamLabels labels, ParameterServer.Transition transition, Network network) {
+        this.labels = labels;
+        watched.keySet().removeIf(name -> labels.label(name) != Label.FROZEN);
+        frozenSince.keySet().retainAll(watched.keySet());
+        float[] flat = network.paramsCopy();
+        for (int i = 0; i < labels.table().size(); i++) {
+            NamedParam p = labels.table().get(i);
+            if (labels.isFrozen(i) && !watched.containsKey(p.name())) {
+                // Recorded before the phase's first step: from here on, not one bit may change.
+                watched.put(p.name(), bits(flat, p));
+                frozenSince.put(p.name(), epoch);
+            }
+        }
+        compare(flat, "the start of epoch " + epoch);
+    }
+
+    @Override
+    public void onStep(StepEvent event, Network network) {
+        compare(network.paramsCopy(), "step " + event.version() + " (epoch " + event.epoch() + ")");
+    }
+
+    private void compare(float[] flat, String when) {
+        for (var e : watched.entrySet()) {
+            NamedParam p = labels.table().byName(e.getKey());
+            int[] expected = e.getValue();
+            int off = (int) p.offset();
+            for (int i = 0; i < expected.length; i++) {
+                int actual = Float.floatToRawIntBits(flat[off + i]);
+                if (actual != expected[i]) {
+                    throw new FrozenCopyMismatchException("frozen parameter " + p.name() + " element " + i + " changed at " + when
+                            + ": bits 0x" + Integer.toHexString(expected[i]) + " became 0x" + Integer.toHexString(actual));
+                }
+            }
+            comparisons += expected.length;
+        }
+    }
+
+    private static int[] bits(float[] flat, NamedParam p) {
+        int[] out = new int[(int) p.length()];
+        for (int i = 0; i < out.length; i++) out[i] = Float.floatToRawIntBits(flat[(int) p.offset() + i]);
+        return out;
+    }
+
+    /** Element comparisons made so far, all equal (a mismatch throws). */
+    public long comparisons() {
+        return comparisons;
+    }
+
+    /** Watched parameter names and the epoch each was frozen from. */
+    public Map<String, Integer> watched() {
+        return Map.copyOf(frozenSince);
+    }
+
+    /** The recorded bits of a watched parameter. */
+    public int[] recordedBits(String name) {
+        int[] b = watched.get(name);
+        if (b == null) throw new IllegalArgumentException(name + " is not watched");
+        return b.clone();
+    }
+}

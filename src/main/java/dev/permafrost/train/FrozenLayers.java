@@ -1,0 +1,108 @@
+package dev.permafrost.train;
+
+import dev.permafrost.freeze.ParamLabels;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Wraps fully frozen layers so DL4J runs them in inference mode. A frozen prefix (every layer below also frozen)
+ * gets {@link FrozenLayer}, which also stops backpropagation where nothing below can learn; a frozen layer with
+ * trainable layers below gets {@link FrozenLayerWithBackprop}, and then workspaces are turned off: measured on
+ * DL4J 1.0.0-M2.1, that wrapper around BatchNormalization fails with default workspaces ("outdated workspace
+ * pointer"). Values are never changed here; the parameter server keeps frozen values from moving.
+ */
+final class FrozenLayers {
+    private FrozenLayers() {
+    }
+
+    static Layer unwrap(Layer layer) {
+        Layer l = layer;
+        while (true) {
+            if (l instanceof FrozenLayer f) l = f.getLayer();
+            else if (l instanceof FrozenLayerWithBackprop f) l = f.getUnderlying();
+            else return l;
+        }
+    }
+
+    /** A configuration with no freezing wrappers: the base every rebuild starts from. */
+    static MultiLayerConfiguration unwrapped(MultiLayerConfiguration conf) {
+        MultiLayerConfiguration c = MultiLayerConfiguration.fromJson(conf.toJson());
+        for (NeuralNetConfiguration nnc : c.getConfs()) nnc.setLayer(unwrap(nnc.getLayer()));
+        return c;
+    }
+
+    static ComputationGraphConfiguration unwrapped(ComputationGraphConfiguration conf) {
+        ComputationGraphConfiguration c = ComputationGraphConfiguration.fromJson(conf.toJson());
+        for (GraphVertex v : c.getVertices().values()) {
+            if (v instanceof LayerVertex lv) lv.getLayerConf().setLayer(unwrap(lv.getLayerConf().getLayer()));
+        }
+        return c;
+    }
+
+    static MultiLayerConfiguration apply(MultiLayerConfiguration base, ParamLabels labels) {
+        MultiLayerConfiguration c = MultiLayerConfiguration.fromJson(base.toJson());
+        List<NeuralNetConfiguration> confs = c.getConfs();
+        boolean prefix = true;
+        boolean backpropWrapper = false;
+        for (int i = 0; i < confs.size(); i++) {
+            NeuralNetConfiguration nnc = confs.get(i);
+            boolean hasParams = hasParams(labels, i);
+            boolean frozen = hasParams ? labels.layerFullyFrozen(i) : prefix && nextWithParamsFrozen(labels, i, confs.size());
+            if (!frozen) {
+                if (hasParams) prefix = false;
+                continue;
+            }
+            if (prefix) {
+                nnc.setLayer(new FrozenLayer(nnc.getLayer()));
+            } else {
+                nnc.setLayer(new FrozenLayerWithBackprop(nnc.getLayer()));
+                backpropWrapper = true;
+            }
+        }
+        if (backpropWrapper) {
+            c.setTrainingWorkspaceMode(WorkspaceMode.NONE);
+            c.setInferenceWorkspaceMode(WorkspaceMode.NONE);
+        }
+        return c;
+    }
+
+    static ComputationGraphConfiguration apply(ComputationGraphConfiguration base, ParamLabels labels, List<String> layerNames) {
+        ComputationGraphConfiguration c = ComputationGraphConfiguration.fromJson(base.toJson());
+        boolean any = false;
+        for (Map.Entry<String, GraphVertex> e : c.getVertices().entrySet()) {
+            int index = layerNames.indexOf(e.getKey());
+            if (index < 0 || !(e.getValue() instanceof LayerVertex lv)) continue;
+            if (hasParams(labels, index) && labels.layerFullyFrozen(index)) {
+                // In a graph "everything upstream is frozen" is not a simple prefix; the backprop wrapper is always right.
+                lv.getLayerConf().setLayer(new FrozenLayerWithBackprop(lv.getLayerConf().getLayer()));
+                any = true;
+            }
+        }
+        if (any) {
+            c.setTrainingWorkspaceMode(WorkspaceMode.NONE);
+            c.setInferenceWorkspaceMode(WorkspaceMode.NONE);
+        }
+        return c;
+    }
+
+    private static boolean hasParams(ParamLabels labels, int layerIndex) {
+        return labels.table().params().stream().anyMatch(p -> p.layerIndex() == layerIndex && p.length() > 0);
+    }
+
+    private static boolean nextWithParamsFrozen(ParamLabels labels, int from, int layers) {
+        for (int j = from + 1; j < layers; j++) {
+            if (hasParams(labels, j)) return labels.layerFullyFrozen(j);
+        }
+        return false;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.permafrost.train;
+
+import dev.permafrost.freeze.ParamLabels;
+import dev.permafrost.model.ParamTable;
+import org.deeplearning4j.nn.api.Model;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * A DL4J network as training sees it: a flat parameter vector with names, a gradient for a minibatch, and a
+ * rebuild under new freeze labels. Nothing here applies an update: that is the parameter server's job.
+ */
+public interface Network {
+
+    ParamTable params();
+
+    /** A copy of the flat parameter vector. */
+    float[] paramsCopy();
+
+    /** Overwrites {@code values.length} parameters from {@code offset}: the only way values enter the network. */
+    void writeRange(int offset, float[] values);
+
+    Gradients gradient(DataSet batch);
+
+    /** Inference-mode output for the features. */
+    INDArray output(INDArray features);
+
+    /**
+     * The same architecture with these parameters, fully frozen layers running in inference mode (no dropout,
+     * BatchNorm on its running statistics). Built from the unwrapped configuration, so freezing can be undone.
+     */
+    Network rebuild(ParamLabels labels, float[] flat);
+
+    /** The DL4J model, for saving. */
+    Model model();
+
+    /** Number of classes the output layer predicts. */
+    int outputs();
+}
