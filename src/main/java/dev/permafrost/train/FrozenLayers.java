@@ -20,6 +20,10 @@ import java.util.Map;
  * trainable layers below gets {@link FrozenLayerWithBackprop}, and then workspaces are turned off: measured on
  * DL4J 1.0.0-M2.1, that wrapper around BatchNormalization fails with default workspaces ("outdated workspace
  * pointer"). Values are never changed here; the parameter server keeps frozen values from moving.
+ * <p>
+ * A frozen BatchNormalization layer with trainable layers below it is refused: DL4J 1.0.0-M2.1's BatchNormalization
+ * backprop always applies the batch-statistics formula, even after an inference-mode forward pass, so through
+ * {@link FrozenLayerWithBackprop} it hands wrong gradients to the layers below (measured here: NaN within 75 steps).
  */
 final class FrozenLayers {
     private FrozenLayers() {
@@ -65,6 +69,7 @@ final class FrozenLayers {
             if (prefix) {
                 nnc.setLayer(new FrozenLayer(nnc.getLayer()));
             } else {
+                refuseBatchNormWithTrainableBelow(nnc.getLayer(), labels, i);
                 nnc.setLayer(new FrozenLayerWithBackprop(nnc.getLayer()));
                 backpropWrapper = true;
             }
@@ -78,21 +83,47 @@ final class FrozenLayers {
 
     static ComputationGraphConfiguration apply(ComputationGraphConfiguration base, ParamLabels labels, List<String> layerNames) {
         ComputationGraphConfiguration c = ComputationGraphConfiguration.fromJson(base.toJson());
-        boolean any = false;
+        Map<String, List<String>> inputs = c.getVertexInputs();
+        boolean backpropWrapper = false;
         for (Map.Entry<String, GraphVertex> e : c.getVertices().entrySet()) {
             int index = layerNames.indexOf(e.getKey());
             if (index < 0 || !(e.getValue() instanceof LayerVertex lv)) continue;
-            if (hasParams(labels, index) && labels.layerFullyFrozen(index)) {
-                // In a graph "everything upstream is frozen" is not a simple prefix; the backprop wrapper is always right.
+            if (!hasParams(labels, index) || !labels.layerFullyFrozen(index)) continue;
+            if (upstreamFrozen(e.getKey(), inputs, labels, layerNames, new java.util.HashSet<>())) {
+                lv.getLayerConf().setLayer(new FrozenLayer(lv.getLayerConf().getLayer()));
+            } else {
+                refuseBatchNormWithTrainableBelow(lv.getLayerConf().getLayer(), labels, index);
                 lv.getLayerConf().setLayer(new FrozenLayerWithBackprop(lv.getLayerConf().getLayer()));
-                any = true;
+                backpropWrapper = true;
             }
         }
-        if (any) {
+        if (backpropWrapper) {
             c.setTrainingWorkspaceMode(WorkspaceMode.NONE);
             c.setInferenceWorkspaceMode(WorkspaceMode.NONE);
         }
         return c;
+    }
+
+    /** True when every layer with parameters that feeds this vertex, directly or not, is fully frozen. */
+    private static boolean upstreamFrozen(String vertex, Map<String, List<String>> inputs, ParamLabels labels,
+                                          List<String> layerNames, java.util.Set<String> seen) {
+        for (String in : inputs.getOrDefault(vertex, List.of())) {
+            if (!seen.add(in)) continue;
+            int index = layerNames.indexOf(in);
+            if (index >= 0 && hasParams(labels, index) && !labels.layerFullyFrozen(index)) return false;
+            if (!upstreamFrozen(in, inputs, labels, layerNames, seen)) return false;
+        }
+        return true;
+    }
+
+    private static void refuseBatchNormWithTrainableBelow(Layer layer, ParamLabels labels, int index) {
+        if (layer instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization) {
+            String name = labels.table().layerNames().get(index);
+            throw new dev.permafrost.freeze.FreezePlanException("the plan freezes BatchNormalization layer '" + name
+                    + "' while layers below it train. DL4J's BatchNormalization backprop assumes batch statistics, so "
+                    + "the layers below would get wrong gradients. Freeze everything below it as well, or keep it "
+                    + "trainable with --keep-trainable '" + name + ".*'.");
+        }
     }
 
     private static boolean hasParams(ParamLabels labels, int layerIndex) {
