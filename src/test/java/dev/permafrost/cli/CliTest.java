@@ -1,0 +1,110 @@
+package dev.permafrost.cli;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.permafrost.testing.SharedFiles;
+import dev.permafrost.train.Dl4jNetworks;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The commands as users run them: output, exit codes, files written. */
+class CliTest {
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static synchronized Run run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void paramsPrintsATableWithLabels() {
+        Run r = run("params", "--freeze", "pretrained.*", "--keep-trainable", "pretrained.bn.*");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("pretrained.fc1.W") && l.contains("784x256") && l.endsWith("frozen")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("pretrained.bn.mean") && l.contains("norm-statistic") && l.endsWith("trainable")), r.out());
+        assertTrue(r.out().contains("10 parameters, 236170 elements"), r.out());
+    }
+
+    @Test
+    void paramsJsonForToolsReadsASavedModel(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("m.zip");
+        Dl4jNetworks.save(Dl4jNetworks.of(dev.permafrost.model.FashionMlp.build(5, 1)), model);
+        Run r = run("params", "--model", model.toString(), "--freeze", "re:^pretrained\\.fc", "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(10, json.getAsJsonArray("params").size());
+        JsonObject head = json.getAsJsonArray("params").get(8).getAsJsonObject();
+        assertEquals("head.W", head.get("name").getAsString());
+        assertEquals(5, head.getAsJsonArray("shape").get(1).getAsInt());
+        assertEquals("trainable", head.get("label").getAsString());
+        assertEquals(200704 + 256 + 32768 + 128, json.get("frozenElements").getAsLong());
+    }
+
+    @Test
+    void badInputExitsTwoWithTheFix(@TempDir Path dir) throws Exception {
+        Run typo = run("params", "--freeze", "pretrianed.*");
+        assertEquals(2, typo.exit());
+        assertTrue(typo.err().contains("'pretrianed.*' matches no parameter") && typo.err().contains("pretrained."), typo.err());
+        Path notAModel = Files.writeString(dir.resolve("x.zip"), "not a zip");
+        Run bad = run("params", "--model", notAModel.toString());
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("is not a DL4J model"), bad.err());
+        Run missing = run("params", "--model", dir.resolve("nope.zip").toString());
+        assertTrue(missing.err().contains("does not exist"), missing.err());
+    }
+
+    @Test
+    void optimReplayReportsParityAndMismatch() {
+        String golden = SharedFiles.golden("adam_golden.json").toString();
+        Run ok = run("optim-replay", "--golden", golden);
+        assertEquals(0, ok.exit(), ok.err());
+        assertTrue(ok.out().contains("64 passed, 0 failed"), ok.out());
+        Run noFma = run("optim-replay", "--golden", SharedFiles.golden("adam_golden_nofma.json").toString(), "--no-fma");
+        assertEquals(0, noFma.exit());
+        Run crossed = run("optim-replay", "--golden", golden, "--no-fma");
+        assertEquals(1, crossed.exit());
+        assertTrue(crossed.out().contains("MISMATCH") && crossed.out().contains("ulp apart"), crossed.out());
+        Run missing = run("optim-replay", "--golden", "/nonexistent.json");
+        assertEquals(2, missing.exit());
+        assertTrue(missing.err().contains("not found"), missing.err());
+    }
+
+    @Test
+    void demoTrainsFreezesVerifiesAndWritesItsOutputs(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("demo");
+        Run r = run("demo", "--rows", "3000", "--epochs", "2", "--freeze-from", "1", "--out", out.toString());
+        assertEquals(0, r.exit(), r.err() + r.out());
+        assertTrue(r.out().contains("transition: 3 shards frozen"), r.out());
+        assertTrue(r.out().contains("all identical"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("epoch 2/2 {2}step \\d+/\\d+ {2}loss .*samples/s {2}ETA .*")), r.out());
+        JsonObject metrics = JsonParser.parseString(Files.readString(out.resolve("metrics.json"))).getAsJsonObject();
+        assertTrue(metrics.get("testAccuracy").getAsDouble() > 0.5, metrics.toString());
+        assertEquals(8, metrics.getAsJsonArray("frozenParameters").size());
+        assertEquals(236170, Dl4jNetworks.load(out.resolve("model.zip")).params().totalLength());
+        Run again = run("demo", "--rows", "3000", "--epochs", "1", "--out", out.toString());
+        assertEquals(2, again.exit());
+        assertTrue(again.err().contains("--overwrite"), again.err());
+    }
+}
