@@ -160,13 +160,7 @@ public final class ParameterServer {
                 newlyTrainable.add(s);
             }
         }
-        // Shards whose label did not change carry over, under the new layout's records.
-        for (Shard s : next.shards()) {
-            if (s.frozen() && !newlyFrozen.contains(s)) {
-                FrozenShard f = frozen.get(s.index());
-                if (f.shard() != s) frozen.put(s.index(), new FrozenShard(s, f.copy()));
-            }
-        }
+        // Shards whose label did not change carry over as they are: same index, range and label.
         layout = next;
         return new Transition(List.copyOf(newlyFrozen), List.copyOf(newlyTrainable));
     }
