@@ -39,6 +39,29 @@ public final class Dl4jNetworks {
         return new Graph(FrozenLayers.unwrapped(graph.getConfiguration()), graph);
     }
 
+    /** A network from its configuration JSON and flat parameters, taken bit for bit. */
+    public static Network fromConfig(String configJson, boolean graph, float[] flat) {
+        if (graph) {
+            ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(configJson));
+            g.init(Base.row(flat), false);
+            return of(g);
+        }
+        MultiLayerNetwork n = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(configJson));
+        n.init(Base.row(flat), false);
+        return of(n);
+    }
+
+    /** The unwrapped configuration (no freezing wrappers) as JSON. */
+    public static String configJson(Network network) {
+        if (network instanceof Mln m) return m.base.toJson();
+        if (network instanceof Graph g) return g.base.toJson();
+        throw new IllegalArgumentException("not a DL4J network: " + network);
+    }
+
+    public static boolean isGraph(Network network) {
+        return network instanceof Graph;
+    }
+
     /** Loads a DL4J ModelSerializer zip holding either kind of network. */
     public static Network load(Path file) {
         if (!Files.isRegularFile(file)) {

@@ -1,0 +1,66 @@
+package dev.permafrost.ps.rpc;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+
+import java.util.concurrent.TimeUnit;
+
+/** A worker's connection to the parameter service. */
+public final class ParameterClient implements AutoCloseable {
+    private final ManagedChannel channel;
+    private final long timeoutSeconds;
+
+    public ParameterClient(String host, int port, String secret, long timeoutSeconds) {
+        Metadata headers = new Metadata();
+        headers.put(Rpc.SECRET, secret);
+        this.channel = NettyChannelBuilder.forAddress(host, port)
+                .usePlaintext()
+                .maxInboundMessageSize(Rpc.MAX_MESSAGE_BYTES)
+                .intercept(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .build();
+        this.timeoutSeconds = timeoutSeconds;
+    }
+
+    public Messages.State pull(Messages.Pull pull) {
+        return Messages.decodeState(call(Rpc.PULL, Messages.encode(pull)));
+    }
+
+    /** Pushes one step's gradients and returns the next version's trainable values once all workers have pushed. */
+    public Messages.State push(Messages.Push push) {
+        return Messages.decodeState(call(Rpc.PUSH, Messages.encode(push)));
+    }
+
+    private byte[] call(io.grpc.MethodDescriptor<byte[], byte[]> method, byte[] request) {
+        try {
+            return ClientCalls.blockingUnaryCall(channel, method, CallOptions.DEFAULT.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS), request);
+        } catch (StatusRuntimeException e) {
+            throw new ParameterServiceException(e.getStatus().getCode() + ": " + e.getStatus().getDescription(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The service refused or failed a call; the message is the server's reason. */
+    public static final class ParameterServiceException extends IllegalStateException {
+        public ParameterServiceException(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        public boolean unauthenticated() {
+            return getCause() instanceof StatusRuntimeException s && s.getStatus().getCode() == io.grpc.Status.Code.UNAUTHENTICATED;
+        }
+    }
+}

@@ -1,0 +1,293 @@
+package dev.permafrost.ps.rpc;
+
+import dev.permafrost.ps.ParameterServer;
+import dev.permafrost.ps.WorkerPush;
+import dev.permafrost.shard.Fingerprint;
+import dev.permafrost.shard.Shard;
+import dev.permafrost.shard.ShardLayout;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The parameter server as a network service. A pull returns the trainable values of the current version; a push
+ * waits until all W workers have pushed for that version, then the core applies one step and every waiting push
+ * is answered with the next version's values: one round trip per step. A push may carry the executor's frozen
+ * fingerprints; a mismatch fails the job at once, naming the executor, shard and step. Every call must present the
+ * job's secret.
+ */
+public final class ParameterService implements AutoCloseable {
+    private final ParameterServer core;
+    private final int workers;
+    private final Server server;
+    private final Map<Integer, Pending> pending = new TreeMap<>();
+    private final List<AuditRecord> audits = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicLong bytesPushed = new AtomicLong();
+    private final AtomicLong pushes = new AtomicLong();
+    private int phase;
+    private Map<Integer, Long> canonical;
+    private volatile String failure;
+
+    private record Pending(Messages.Push push, StreamObserver<byte[]> reply) {
+    }
+
+    private ParameterService(ParameterServer core, int workers, String secret, String host, int port) throws IOException {
+        if (workers < 1) throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+        this.core = core;
+        this.workers = workers;
+        this.canonical = core.frozenFingerprints();
+        ServerServiceDefinition service = ServerServiceDefinition.builder(Rpc.SERVICE)
+                .addMethod(Rpc.PULL, ServerCalls.asyncUnaryCall(this::pull))
+                .addMethod(Rpc.PUSH, ServerCalls.asyncUnaryCall(this::push))
+                .build();
+        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+                .maxInboundMessageSize(Rpc.MAX_MESSAGE_BYTES)
+                .addService(ServerInterceptors.intercept(service, new SecretCheck(secret)))
+                .build()
+                .start();
+    }
+
+    /** Starts the service on {@code host}; port 0 picks a free port. */
+    public static ParameterService start(ParameterServer core, int workers, String secret, String host, int port) throws IOException {
+        return new ParameterService(core, workers, secret, host, port);
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    /**
+     * Moves to the next freeze phase after the core was relabelled: pushes of the old phase are refused from now on.
+     */
+    public synchronized void startPhase(int newPhase) {
+        if (!pending.isEmpty()) throw new IllegalStateException("cannot change phase with " + pending.size() + " pushes waiting");
+        this.phase = newPhase;
+        this.canonical = core.frozenFingerprints();
+    }
+
+    /** Why the job must stop, or null. */
+    public String failure() {
+        return failure;
+    }
+
+    public List<AuditRecord> audits() {
+        synchronized (audits) {
+            return List.copyOf(audits);
+        }
+    }
+
+    public long bytesPushed() {
+        return bytesPushed.get();
+    }
+
+    public long pushes() {
+        return pushes.get();
+    }
+
+    private void pull(byte[] request, StreamObserver<byte[]> reply) {
+        try {
+            Messages.Pull pull = Messages.decodePull(request);
+            synchronized (this) {
+                requireHealthy();
+                requirePhase(pull.phase(), pull.worker());
+                reply.onNext(Messages.encode(state()));
+            }
+            reply.onCompleted();
+        } catch (StatusRuntimeException e) {
+            reply.onError(e);
+        } catch (RuntimeException e) {
+            reply.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+        }
+    }
+
+    private void push(byte[] request, StreamObserver<byte[]> reply) {
+        List<Pending> ready = null;
+        byte[] answer = null;
+        StatusRuntimeException error = null;
+        try {
+            Messages.Push push = Messages.decodePush(request);
+            bytesPushed.addAndGet(request.length);
+            pushes.incrementAndGet();
+            synchronized (this) {
+                requireHealthy();
+                requirePhase(push.phase(), push.worker());
+                if (push.worker() < 0 || push.worker() >= workers) {
+                    throw Status.INVALID_ARGUMENT.withDescription("worker " + push.worker() + " is outside 0.." + (workers - 1)).asRuntimeException();
+                }
+                if (push.version() != core.version()) {
+                    throw Status.ABORTED.withDescription("worker " + push.worker() + " pushed for version " + push.version()
+                            + "; the server is at version " + core.version() + ": pull and continue from there").asRuntimeException();
+                }
+                audit(push);
+                // A retried task replaces the push its failed attempt left behind.
+                pending.put(push.worker(), new Pending(push, reply));
+                if (pending.size() == workers) {
+                    ready = new ArrayList<>(pending.values());
+                    pending.clear();
+                    try {
+                        core.step(toWorkerPushes(ready));
+                        answer = Messages.encode(state());
+                    } catch (RuntimeException e) {
+                        failure = e.getMessage();
+                        error = Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+                    }
+                }
+            }
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) failWaiting(e);
+            reply.onError(e);
+            return;
+        } catch (RuntimeException e) {
+            reply.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        }
+        if (ready != null) {
+            for (Pending p : ready) respond(p.reply(), answer, error);
+        }
+    }
+
+    private void audit(Messages.Push push) {
+        if (push.fingerprints().isEmpty()) return;
+        ShardLayout layout = core.layout();
+        for (var e : push.fingerprints().entrySet()) {
+            Long expected = canonical.get(e.getKey());
+            if (expected == null) {
+                throw failJob("executor " + push.executor() + " (worker " + push.worker() + ") reported shard " + e.getKey()
+                        + " as frozen at step " + (core.version() + 1) + ", but it is not frozen in phase " + phase);
+            }
+            if (!expected.equals(e.getValue())) {
+                Shard s = layout.shards().get(e.getKey());
+                throw failJob("frozen " + s.describe() + " changed on executor " + push.executor() + " (worker " + push.worker()
+                        + ") at step " + (core.version() + 1) + ": fingerprint " + Fingerprint.hex(e.getValue())
+                        + ", canonical " + Fingerprint.hex(expected));
+            }
+        }
+        audits.add(new AuditRecord(push.executor(), push.worker(), core.version(), push.fingerprints().size()));
+    }
+
+    private StatusRuntimeException failJob(String message) {
+        failure = message;
+        return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException();
+    }
+
+    private void failWaiting(StatusRuntimeException e) {
+        List<Pending> waiting;
+        synchronized (this) {
+            waiting = new ArrayList<>(pending.values());
+            pending.clear();
+        }
+        for (Pending p : waiting) respond(p.reply(), null, e);
+    }
+
+    private static void respond(StreamObserver<byte[]> reply, byte[] answer, StatusRuntimeException error) {
+        try {
+            if (error != null) {
+                reply.onError(error);
+            } else {
+                reply.onNext(answer);
+                reply.onCompleted();
+            }
+        } catch (RuntimeException cancelled) {
+            // The caller is gone (a killed task): nothing to answer.
+        }
+    }
+
+    private void requireHealthy() {
+        if (failure != null) throw Status.FAILED_PRECONDITION.withDescription(failure).asRuntimeException();
+    }
+
+    private void requirePhase(int p, int worker) {
+        if (p != phase) {
+            throw Status.FAILED_PRECONDITION.withDescription("worker " + worker + " is in freeze phase " + p + ", the server in phase "
+                    + phase).asRuntimeException();
+        }
+    }
+
+    private Messages.State state() {
+        List<Shard> trainable = core.layout().trainable();
+        int total = 0;
+        for (Shard s : trainable) total += s.length();
+        float[] values = new float[total];
+        int at = 0;
+        for (Shard s : trainable) {
+            float[] v = core.trainableValues(s.index());
+            System.arraycopy(v, 0, values, at, v.length);
+            at += v.length;
+        }
+        return new Messages.State(core.version(), phase, values);
+    }
+
+    private List<WorkerPush> toWorkerPushes(List<Pending> ready) {
+        List<Shard> trainable = core.layout().trainable();
+        List<WorkerPush> out = new ArrayList<>(ready.size());
+        for (Pending p : ready) {
+            Messages.Push push = p.push();
+            float[] flat = push.gradientSums();
+            List<float[]> slices = new ArrayList<>(trainable.size());
+            int at = 0;
+            for (Shard s : trainable) {
+                if (at + s.length() > flat.length) {
+                    throw new IllegalArgumentException("worker " + push.worker() + " pushed " + flat.length + " gradient values; the "
+                            + "trainable shards hold more");
+                }
+                slices.add(java.util.Arrays.copyOfRange(flat, at, at + s.length()));
+                at += s.length();
+            }
+            if (at != flat.length) {
+                throw new IllegalArgumentException("worker " + push.worker() + " pushed " + flat.length + " gradient values; the "
+                        + "trainable shards hold " + at);
+            }
+            out.add(new WorkerPush(push.worker(), push.version(), push.samples(), push.lossSum(), slices));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow();
+        try {
+            server.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Refuses every call that does not present the job's secret. */
+    private static final class SecretCheck implements ServerInterceptor {
+        private final String secret;
+
+        SecretCheck(String secret) {
+            if (secret == null || secret.length() < 16) throw new IllegalArgumentException("the job secret must have at least 16 characters");
+            this.secret = secret;
+        }
+
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+            if (!Secrets.matches(secret, headers.get(Rpc.SECRET))) {
+                call.close(Status.UNAUTHENTICATED.withDescription("wrong or missing job secret"), new Metadata());
+                return new ServerCall.Listener<>() {
+                };
+            }
+            return next.startCall(call, headers);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.permafrost.train;
+
+import dev.permafrost.freeze.FreezeSchedule;
+import dev.permafrost.freeze.ParamLabels;
+import dev.permafrost.ps.ParameterServer;
+import dev.permafrost.ps.rpc.AuditRecord;
+import dev.permafrost.ps.rpc.ParameterService;
+import dev.permafrost.ps.rpc.Secrets;
+import dev.permafrost.shard.ShardLayout;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * The driver's side of distributed training: the parameter server as a service, one published model per freeze
+ * phase, and one run of W worker tasks per epoch. A failed epoch is resubmitted (bounded); the server keeps its
+ * state and the new tasks continue at its current step, so the result equals an undisturbed run's.
+ */
+public final class DistributedTrainer {
+
+    /** The outcome of a run. */
+    public record Result(Network network, ParameterServer server, long steps, long bytesPushed, long pushes,
+                         List<AuditRecord> audits, int resubmissions) {
+    }
+
+    private final TrainingConfig config;
+    private final String host;
+    private final int maxEpochAttempts;
+
+    public DistributedTrainer(TrainingConfig config, String host, int maxEpochAttempts) {
+        if (maxEpochAttempts < 1) throw new IllegalArgumentException("maxEpochAttempts must be >= 1");
+        this.config = config;
+        this.host = host;
+        this.maxEpochAttempts = maxEpochAttempts;
+    }
+
+    public Result fit(Network initial, int rows, EpochRunner runner, TrainingListener listener) {
+        int w = config.workers();
+        if (rows < w) throw new IllegalArgumentException("the dataset has " + rows + " rows, fewer than the " + w + " workers");
+        if (runner.slots() >= 0 && runner.slots() < w) {
+            throw new IllegalArgumentException("the cluster has " + runner.slots() + " free task slots but " + w + " workers were asked "
+                    + "for; every worker runs as one task of a barrier stage, all at once. Lower --workers to at most "
+                    + runner.slots() + " or give the job more executors or cores.");
+        }
+        List<FreezeSchedule.ResolvedPhase> phases = config.schedule().resolve(initial.params());
+        ShardLayout layout = ShardLayout.plan(initial.params(), phases.stream().map(FreezeSchedule.ResolvedPhase::labels).toList(),
+                config.maxShardLength());
+        ParamLabels labels = FreezeSchedule.labelsAt(phases, 0);
+        ParameterServer core = new ParameterServer(layout.withLabels(labels), initial.paramsCopy(), config.optimizer());
+        String secret = Secrets.newSecret();
+        int phase = 0;
+        int resubmissions = 0;
+        try (ParameterService service = ParameterService.start(core, w, secret, host, 0)) {
+            runner.publish(WorkerModel.of(phase, initial, core.assemble(), labels, core.layout()));
+            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+                ParamLabels epochLabels = FreezeSchedule.labelsAt(phases, epoch);
+                ParameterServer.Transition transition = new ParameterServer.Transition(List.of(), List.of());
+                if (!epochLabels.equals(labels)) {
+                    transition = core.relabel(layout.withLabels(epochLabels));
+                    labels = epochLabels;
+                    phase++;
+                    service.startPhase(phase);
+                    runner.publish(WorkerModel.of(phase, initial, core.assemble(), labels, core.layout()));
+                }
+                listener.onEpochStart(epoch, labels, transition, initial);
+                long start = core.version();
+                EpochTask task = new EpochTask(epoch, phase, start, w, config.batchPerWorker(), config.seed(), rows, host,
+                        service.port(), secret, config.auditEvery(), 600);
+                int steps = task.plan().steps();
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        runner.run(task);
+                        break;
+                    } catch (RuntimeException e) {
+                        if (service.failure() != null) throw new IllegalStateException(service.failure(), e);
+                        if (attempt >= maxEpochAttempts) {
+                            throw new IllegalStateException("epoch " + epoch + " failed " + attempt + " times; last error: " + e.getMessage(), e);
+                        }
+                        resubmissions++;
+                        System.err.printf("epoch %d failed at step %d of %d (%s); resubmitting, attempt %d of %d%n", epoch,
+                                core.version() - start, steps, e.getMessage(), attempt + 1, maxEpochAttempts);
+                    }
+                }
+                if (core.version() != start + steps) {
+                    throw new IllegalStateException("epoch " + epoch + " ended at version " + core.version() + ", expected "
+                            + (start + steps));
+                }
+                listener.onEpochEnd(epoch, Double.NaN, task.plan().droppedRows());
+            }
+            Network finalNetwork = initial.rebuild(labels, core.assemble());
+            return new Result(finalNetwork, core, core.version(), service.bytesPushed(), service.pushes(), service.audits(), resubmissions);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start the parameter service on " + host + ": " + e.getMessage(), e);
+        }
+    }
+}
