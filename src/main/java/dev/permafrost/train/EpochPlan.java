@@ -39,4 +39,17 @@ public record EpochPlan(int[] order, int workers, int batchPerWorker, int steps,
         int len = base + (worker < extra ? 1 : 0);
         return new int[]{from, from + len};
     }
+
+    /** For every row, the worker that takes it this epoch, or -1 for a left-out row. */
+    public int[] workerOfRows() {
+        int[] out = new int[order.length];
+        java.util.Arrays.fill(out, -1);
+        for (int step = 0; step < steps; step++) {
+            for (int w = 0; w < workers; w++) {
+                int[] r = slice(step, w);
+                for (int k = r[0]; k < r[1]; k++) out[order[k]] = w;
+            }
+        }
+        return out;
+    }
 }

@@ -16,7 +16,7 @@ import java.util.Map;
 public final class RemoteWorker {
 
     /** What one worker did in one task. */
-    public record Report(int worker, int firstStep, int steps, long bytesPushed, int audits) {
+    public record Report(int worker, int firstStep, int steps, long bytesPushed, int audits) implements java.io.Serializable {
     }
 
     private RemoteWorker() {

@@ -1,0 +1,35 @@
+package dev.permafrost.spark;
+
+import dev.permafrost.train.Network;
+import dev.permafrost.train.WorkerModel;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The networks an executor JVM has built, one per worker slot, kept across tasks and epochs and rebuilt only when a
+ * new broadcast (a new freeze phase) arrives. DL4J networks are not thread-safe, so concurrent tasks in one JVM
+ * (local mode, or several cores per executor) each get their own.
+ */
+final class ExecutorNetworks {
+    private record Entry(long broadcastId, Network network) {
+    }
+
+    private static final ConcurrentHashMap<String, Entry> BY_WORKER = new ConcurrentHashMap<>();
+
+    private ExecutorNetworks() {
+    }
+
+    static Network get(String job, int worker, long broadcastId, WorkerModel model) {
+        String key = job + "/" + worker;
+        Entry e = BY_WORKER.get(key);
+        if (e == null || e.broadcastId() != broadcastId) {
+            e = new Entry(broadcastId, model.build());
+            BY_WORKER.put(key, e);
+        }
+        return e.network();
+    }
+
+    static void forget(String job) {
+        BY_WORKER.keySet().removeIf(k -> k.startsWith(job + "/"));
+    }
+}

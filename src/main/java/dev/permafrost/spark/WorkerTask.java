@@ -1,0 +1,108 @@
+package dev.permafrost.spark;
+
+import dev.permafrost.data.LabeledData;
+import dev.permafrost.ps.rpc.ParameterClient;
+import dev.permafrost.train.EpochPlan;
+import dev.permafrost.train.EpochTask;
+import dev.permafrost.train.Network;
+import dev.permafrost.train.RemoteWorker;
+import dev.permafrost.train.WorkerBatches;
+import dev.permafrost.train.WorkerModel;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.broadcast.Broadcast;
+import org.nd4j.linalg.dataset.DataSet;
+import scala.Tuple2;
+import scala.collection.Iterator;
+import scala.collection.JavaConverters;
+import scala.runtime.AbstractFunction1;
+
+import java.io.Serializable;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** The body of one barrier task: worker {@code partitionId} runs its part of the epoch against the parameter service. */
+final class WorkerTask extends AbstractFunction1<Iterator<Tuple2<Integer, Example>>, Iterator<RemoteWorker.Report>>
+        implements Serializable {
+    private final EpochTask task;
+    private final Broadcast<byte[]> model;
+    private final String job;
+    private final int width;
+    private final int classes;
+
+    WorkerTask(EpochTask task, Broadcast<byte[]> model, String job, int width, int classes) {
+        this.task = task;
+        this.model = model;
+        this.job = job;
+        this.width = width;
+        this.classes = classes;
+    }
+
+    @Override
+    public Iterator<RemoteWorker.Report> apply(Iterator<Tuple2<Integer, Example>> rows) {
+        BarrierTaskContext ctx = BarrierTaskContext.get();
+        int worker = ctx.partitionId();
+        LocalRows local = LocalRows.of(JavaConverters.asJavaIterator(rows), task.rows(), width, classes);
+        WorkerModel wm = WorkerModel.decode(model.value());
+        Network network = ExecutorNetworks.get(job, worker, model.id(), wm);
+        EpochPlan plan = task.plan();
+        WorkerBatches batches = new WorkerBatches() {
+            @Override
+            public int steps() {
+                return plan.steps();
+            }
+
+            @Override
+            public DataSet batch(int step) {
+                int[] r = plan.slice(step, worker);
+                int[] rowsLocal = new int[r[1] - r[0]];
+                for (int k = r[0]; k < r[1]; k++) rowsLocal[k - r[0]] = local.localIndex(plan.order()[k]);
+                return local.data().batch(rowsLocal, 0, rowsLocal.length);
+            }
+        };
+        String executor = executorName();
+        try (ParameterClient client = new ParameterClient(task.host(), task.port(), task.secret(), task.timeoutSeconds())) {
+            RemoteWorker.Report report = RemoteWorker.runEpoch(network, wm.shards(), task.phase(), batches, worker,
+                    task.epochStartVersion(), client, executor, task.auditEvery());
+            return JavaConverters.asScalaIterator(List.of(report).iterator());
+        }
+    }
+
+    private static String executorName() {
+        String id = SparkEnv.get() == null ? "?" : SparkEnv.get().executorId();
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "unknown-host";
+        }
+        return "executor " + id + " on " + host;
+    }
+
+    /** A partition's rows in memory, findable by their global index. */
+    record LocalRows(LabeledData data, int[] localOf) {
+        static LocalRows of(java.util.Iterator<Tuple2<Integer, Example>> rows, int totalRows, int width, int classes) {
+            List<Example> list = new ArrayList<>();
+            while (rows.hasNext()) list.add(rows.next()._2());
+            float[] x = new float[list.size() * width];
+            int[] y = new int[list.size()];
+            int[] localOf = new int[totalRows];
+            Arrays.fill(localOf, -1);
+            for (int i = 0; i < list.size(); i++) {
+                Example e = list.get(i);
+                System.arraycopy(e.features(), 0, x, i * width, width);
+                y[i] = e.label();
+                localOf[e.index()] = i;
+            }
+            return new LocalRows(new LabeledData(x, y, width, classes), localOf);
+        }
+
+        int localIndex(int global) {
+            int i = localOf[global];
+            if (i < 0) throw new IllegalStateException("row " + global + " did not reach this worker's partition");
+            return i;
+        }
+    }
+}
