@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
  * The seed scenario on real Fashion-MNIST, in one JVM: train everything, freeze {@code pretrained.*} at an epoch,
  * keep training, and prove on raw bits after every step that the frozen values never moved.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "freeze-demo", mixinStandardHelpOptions = true,
         description = "Train the demo network on Fashion-MNIST with W simulated workers, freeze part of it mid-run, and verify "
                 + "after every step that frozen parameters stay bit-identical.")
 final class DemoCommand implements Callable<Integer> {

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code permafrost} command line: one entry point, one subcommand per job. */
 @Command(name = "permafrost", mixinStandardHelpOptions = true, version = "Permafrost 0.1.0",
         description = "Fine-tuning where frozen weights provably never move.",
-        subcommands = {ParamsCommand.class, OptimReplayCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ImportCommand.class, PretrainCommand.class, FinetuneCommand.class, VerifyCommand.class, ParamsCommand.class,
+                OptimReplayCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

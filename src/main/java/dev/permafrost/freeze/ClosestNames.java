@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Locale;
 
 /** Orders the available names by how close they are to what the user typed, for error messages. */
-final class ClosestNames {
+public final class ClosestNames {
     private ClosestNames() {
     }
 
-    static List<String> rank(String typed, List<String> names) {
+    public static List<String> rank(String typed, List<String> names) {
         String probe = literalPart(typed);
         List<String> ranked = new ArrayList<>(names);
         ranked.sort(Comparator.comparingInt((String n) -> distance(probe, n.toLowerCase(Locale.ROOT)))

@@ -52,6 +52,8 @@ public final class DistributedTrainer {
         int phase = 0;
         int resubmissions = 0;
         try (ParameterService service = ParameterService.start(core, w, secret, host, 0)) {
+            StepProgress progress = new StepProgress(listener);
+            service.onStep(progress::step);
             runner.publish(WorkerModel.of(phase, initial, core.assemble(), labels, core.layout()));
             for (int epoch = 0; epoch < config.epochs(); epoch++) {
                 ParamLabels epochLabels = FreezeSchedule.labelsAt(phases, epoch);
@@ -65,6 +67,7 @@ public final class DistributedTrainer {
                 }
                 listener.onEpochStart(epoch, labels, transition, initial);
                 long start = core.version();
+                progress.startEpoch(epoch, start, EpochPlan.of(rows, w, config.batchPerWorker(), config.seed(), epoch).steps());
                 EpochTask task = new EpochTask(epoch, phase, start, w, config.batchPerWorker(), config.seed(), rows, host,
                         service.port(), secret, config.auditEvery(), 600);
                 int steps = task.plan().steps();
@@ -86,12 +89,49 @@ public final class DistributedTrainer {
                     throw new IllegalStateException("epoch " + epoch + " ended at version " + core.version() + ", expected "
                             + (start + steps));
                 }
-                listener.onEpochEnd(epoch, Double.NaN, task.plan().droppedRows());
+                listener.onEpochEnd(epoch, progress.meanLoss(), task.plan().droppedRows());
             }
             Network finalNetwork = initial.rebuild(labels, core.assemble());
             return new Result(finalNetwork, core, core.version(), service.bytesPushed(), service.pushes(), service.audits(), resubmissions);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the parameter service on " + host + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Turns the service's step reports into progress events for the listener. */
+    private static final class StepProgress {
+        private final TrainingListener listener;
+        private int epoch;
+        private long startVersion;
+        private int steps;
+        private long started;
+        private long samples;
+        private double lossSum;
+
+        StepProgress(TrainingListener listener) {
+            this.listener = listener;
+        }
+
+        synchronized void startEpoch(int e, long start, int stepsInEpoch) {
+            epoch = e;
+            startVersion = start;
+            steps = stepsInEpoch;
+            started = System.nanoTime();
+            samples = 0;
+            lossSum = 0;
+        }
+
+        synchronized void step(ParameterServer.StepReport r) {
+            samples += r.samples();
+            lossSum += r.meanLoss() * r.samples();
+            int step = (int) (r.version() - startVersion - 1);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            listener.onStep(new TrainingListener.StepEvent(epoch, step, steps, r.version(), r.samples(), r.meanLoss(),
+                    samples / Math.max(seconds, 1e-9), (steps - step - 1) * seconds / (step + 1)), null);
+        }
+
+        synchronized double meanLoss() {
+            return lossSum / Math.max(1, samples);
         }
     }
 }

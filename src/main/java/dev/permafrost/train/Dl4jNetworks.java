@@ -9,6 +9,9 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -84,7 +87,8 @@ public final class Dl4jNetworks {
         if (parent != null) Files.createDirectories(parent);
         Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".partial");
         try {
-            ModelSerializer.writeModel(network.model(), tmp.toFile(), false);
+            // Saved without freezing wrappers: a plain DL4J model anyone can load; freeze labels are Permafrost's own data.
+            ModelSerializer.writeModel(fromConfig(configJson(network), isGraph(network), network.paramsCopy()).model(), tmp.toFile(), false);
             Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
@@ -191,6 +195,23 @@ public final class Dl4jNetworks {
         public int outputs() {
             return (int) net.layerSize(net.getnLayers() - 1);
         }
+
+        @Override
+        public int inputs() {
+            return (int) net.layerInputSize(0);
+        }
+
+        @Override
+        public Network replaceHead(int classes, long seed) {
+            MultiLayerNetwork plain = new MultiLayerNetwork(base.clone());
+            plain.init(row(paramsCopy()), false);
+            // The new head's weights come from ND4J's global generator: seed it, or two runs start differently.
+            Nd4j.getRandom().setSeed(seed);
+            MultiLayerNetwork replaced = new TransferLearning.Builder(plain)
+                    .fineTuneConfiguration(new FineTuneConfiguration.Builder().seed(seed).build())
+                    .nOutReplace(plain.getnLayers() - 1, classes, WeightInit.XAVIER).build();
+            return of(replaced);
+        }
     }
 
     private static final class Graph extends Base {
@@ -242,6 +263,27 @@ public final class Dl4jNetworks {
         public int outputs() {
             String out = graph.getConfiguration().getNetworkOutputs().get(0);
             return (int) graph.layerSize(out);
+        }
+
+        @Override
+        public int inputs() {
+            String input = graph.getConfiguration().getNetworkInputs().get(0);
+            for (var e : graph.getConfiguration().getVertexInputs().entrySet()) {
+                if (e.getValue().contains(input) && graph.getLayer(e.getKey()) != null) return (int) graph.layerInputSize(e.getKey());
+            }
+            throw new IllegalStateException("no layer reads the graph input " + input);
+        }
+
+        @Override
+        public Network replaceHead(int classes, long seed) {
+            ComputationGraph plain = new ComputationGraph(base.clone());
+            plain.init(row(paramsCopy()), false);
+            Nd4j.getRandom().setSeed(seed);
+            String out = graph.getConfiguration().getNetworkOutputs().get(0);
+            ComputationGraph replaced = new TransferLearning.GraphBuilder(plain)
+                    .fineTuneConfiguration(new FineTuneConfiguration.Builder().seed(seed).build())
+                    .nOutReplace(out, classes, WeightInit.XAVIER).build();
+            return of(replaced);
         }
     }
 }

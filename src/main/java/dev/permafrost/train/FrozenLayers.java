@@ -67,10 +67,10 @@ final class FrozenLayers {
                 continue;
             }
             if (prefix) {
-                nnc.setLayer(new FrozenLayer(nnc.getLayer()));
+                nnc.setLayer(named(new FrozenLayer(nnc.getLayer()), nnc.getLayer()));
             } else {
                 refuseBatchNormWithTrainableBelow(nnc.getLayer(), labels, i);
-                nnc.setLayer(new FrozenLayerWithBackprop(nnc.getLayer()));
+                nnc.setLayer(named(new FrozenLayerWithBackprop(nnc.getLayer()), nnc.getLayer()));
                 backpropWrapper = true;
             }
         }
@@ -90,10 +90,10 @@ final class FrozenLayers {
             if (index < 0 || !(e.getValue() instanceof LayerVertex lv)) continue;
             if (!hasParams(labels, index) || !labels.layerFullyFrozen(index)) continue;
             if (upstreamFrozen(e.getKey(), inputs, labels, layerNames, new java.util.HashSet<>())) {
-                lv.getLayerConf().setLayer(new FrozenLayer(lv.getLayerConf().getLayer()));
+                lv.getLayerConf().setLayer(named(new FrozenLayer(lv.getLayerConf().getLayer()), lv.getLayerConf().getLayer()));
             } else {
                 refuseBatchNormWithTrainableBelow(lv.getLayerConf().getLayer(), labels, index);
-                lv.getLayerConf().setLayer(new FrozenLayerWithBackprop(lv.getLayerConf().getLayer()));
+                lv.getLayerConf().setLayer(named(new FrozenLayerWithBackprop(lv.getLayerConf().getLayer()), lv.getLayerConf().getLayer()));
                 backpropWrapper = true;
             }
         }
@@ -124,6 +124,15 @@ final class FrozenLayers {
                     + "the layers below would get wrong gradients. Freeze everything below it as well, or keep it "
                     + "trainable with --keep-trainable '" + name + ".*'.");
         }
+    }
+
+    /**
+     * A wrapper carries no name of its own; DL4J then names it "layer<i>" on load and pushes that name into the
+     * wrapped layer, so parameter names would change. The wrapper takes the wrapped layer's name.
+     */
+    private static Layer named(Layer wrapper, Layer inner) {
+        if (inner.getLayerName() != null) wrapper.setLayerName(inner.getLayerName());
+        return wrapper;
     }
 
     private static boolean hasParams(ParamLabels labels, int layerIndex) {

@@ -36,4 +36,13 @@ public interface Network {
 
     /** Number of classes the output layer predicts. */
     int outputs();
+
+    /** Width of the input the network expects. */
+    int inputs();
+
+    /**
+     * The same network with a new output layer of {@code classes} units (fresh weights, same name): how a pretrained
+     * model gets a head for a new task. Every other parameter is kept bit for bit.
+     */
+    Network replaceHead(int classes, long seed);
 }

@@ -14,6 +14,7 @@ public interface TrainingListener {
     default void onEpochStart(int epoch, ParamLabels labels, ParameterServer.Transition transition, Network network) {
     }
 
+    /** A step finished; {@code network} is the local worker's, or null when the workers are remote. */
     default void onStep(StepEvent event, Network network) {
     }
 

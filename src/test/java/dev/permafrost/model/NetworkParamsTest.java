@@ -61,6 +61,23 @@ class NetworkParamsTest {
     }
 
     @Test
+    void namesSurviveFreezingSavingAndLoading(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var net = dev.permafrost.train.Dl4jNetworks.of(FashionMlp.build(10, 1));
+        var labels = dev.permafrost.freeze.FreezePlan.freezing("pretrained.*").resolve(net.params());
+        var frozen = net.rebuild(labels, net.paramsCopy());
+        assertEquals(net.params().names(), frozen.params().names());
+        var file = dir.resolve("m.zip");
+        dev.permafrost.train.Dl4jNetworks.save(frozen, file);
+        var loaded = dev.permafrost.train.Dl4jNetworks.load(file);
+        assertEquals(net.params().names(), loaded.params().names());
+        // A wrapped configuration written by DL4J itself keeps its names too now that wrappers carry them.
+        var wrapped = (MultiLayerNetwork) frozen.model();
+        var viaJson = new MultiLayerNetwork(org.deeplearning4j.nn.conf.MultiLayerConfiguration.fromJson(wrapped.getLayerWiseConfigurations().toJson()));
+        viaJson.init();
+        assertEquals(net.params().names(), NetworkParams.of(viaJson).names());
+    }
+
+    @Test
     void offsetsFollowTopologicalOrderInAComputationGraph() {
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).graphBuilder()
                 .addInputs("in")

@@ -73,4 +73,20 @@ class FrozenLayersTest {
         var e = assertThrows(FreezePlanException.class, () -> start.rebuild(labels, start.paramsCopy()));
         assertTrue(e.getMessage().contains("'pretrained.bn'") && e.getMessage().contains("--keep-trainable 'pretrained.bn.*'"), e.getMessage());
     }
+
+    @Test
+    void aReplacedHeadIsSeededAndKeepsEveryOtherBit() {
+        Network pretrained = Dl4jNetworks.of(FashionMlp.build(10, 4));
+        Network a = pretrained.replaceHead(5, 99);
+        Network b = pretrained.replaceHead(5, 99);
+        assertArrayEquals(Fashion.bits(a.paramsCopy()), Fashion.bits(b.paramsCopy()), "the same seed must give the same head");
+        org.junit.jupiter.api.Assertions.assertEquals(5, a.outputs());
+        org.junit.jupiter.api.Assertions.assertEquals(pretrained.params().names(), a.params().names());
+        for (NamedParam p : pretrained.params().params()) {
+            if (!p.name().startsWith("pretrained.")) continue;
+            NamedParam q = a.params().byName(p.name());
+            assertArrayEquals(Fashion.bits(Arrays.copyOfRange(pretrained.paramsCopy(), (int) p.offset(), (int) p.end())),
+                    Fashion.bits(Arrays.copyOfRange(a.paramsCopy(), (int) q.offset(), (int) q.end())), p.name());
+        }
+    }
 }

@@ -46,6 +46,7 @@ public final class ParameterService implements AutoCloseable {
     private int phase;
     private Map<Integer, Long> canonical;
     private volatile String failure;
+    private volatile java.util.function.Consumer<ParameterServer.StepReport> onStep = r -> { };
 
     private record Pending(Messages.Push push, StreamObserver<byte[]> reply) {
     }
@@ -82,6 +83,11 @@ public final class ParameterService implements AutoCloseable {
         if (!pending.isEmpty()) throw new IllegalStateException("cannot change phase with " + pending.size() + " pushes waiting");
         this.phase = newPhase;
         this.canonical = core.frozenFingerprints();
+    }
+
+    /** Called after every step, on the thread that completed it: keep it short. */
+    public void onStep(java.util.function.Consumer<ParameterServer.StepReport> listener) {
+        this.onStep = listener;
     }
 
     /** Why the job must stop, or null. */
@@ -144,8 +150,9 @@ public final class ParameterService implements AutoCloseable {
                     ready = new ArrayList<>(pending.values());
                     pending.clear();
                     try {
-                        core.step(toWorkerPushes(ready));
+                        ParameterServer.StepReport report = core.step(toWorkerPushes(ready));
                         answer = Messages.encode(state());
+                        onStep.accept(report);
                     } catch (RuntimeException e) {
                         failure = e.getMessage();
                         error = Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();

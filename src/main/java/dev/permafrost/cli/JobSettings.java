@@ -1,0 +1,136 @@
+package dev.permafrost.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import dev.permafrost.freeze.ClosestNames;
+import dev.permafrost.freeze.FreezePlan;
+import dev.permafrost.freeze.FreezeSchedule;
+import dev.permafrost.model.ModelSpec;
+import dev.permafrost.optim.OptimizerConfig;
+import dev.permafrost.train.TrainingConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A job's settings: the defaults ({@code permafrost/defaults.conf}), a job file over them, then command-line
+ * {@code key=value} overrides and flags. Unknown keys are errors that name the closest valid key.
+ */
+public record JobSettings(Config config) {
+    private static final String ROOT = "permafrost";
+
+    public static JobSettings load(Path jobFile, List<String> overrides) {
+        Config defaults = ConfigFactory.parseResources(JobSettings.class, "/permafrost/defaults.conf",
+                ConfigParseOptions.defaults().setAllowMissing(false));
+        Config user = ConfigFactory.empty();
+        if (jobFile != null) {
+            if (!Files.isRegularFile(jobFile)) {
+                throw new IllegalArgumentException("job file " + jobFile + " does not exist; the ready jobs are in jobs/ (pretrain.conf, finetune.conf, ...)");
+            }
+            try {
+                user = ConfigFactory.parseFile(jobFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException("job file " + jobFile + " is not valid HOCON: " + e.getMessage());
+            }
+        }
+        for (String o : overrides) user = parseOverride(o).withFallback(user);
+        checkKeys(user, defaults, jobFile);
+        return new JobSettings(user.withFallback(defaults).resolve());
+    }
+
+    static Config parseOverride(String text) {
+        int eq = text.indexOf('=');
+        if (eq <= 0) throw new IllegalArgumentException("override '" + text + "' should be key=value, e.g. train.epochs=3");
+        String key = text.substring(0, eq).strip();
+        if (!key.startsWith(ROOT + ".")) key = ROOT + "." + key;
+        String value = text.substring(eq + 1).strip();
+        try {
+            return ConfigFactory.parseString(key + " = " + (value.isEmpty() ? "\"\"" : value));
+        } catch (ConfigException e) {
+            // A bare value HOCON cannot read (a URI with ':', say) is taken as a string.
+            return ConfigFactory.parseMap(Map.of(key, value));
+        }
+    }
+
+    private static void checkKeys(Config user, Config defaults, Path jobFile) {
+        Set<String> valid = new TreeSet<>();
+        for (Map.Entry<String, ConfigValue> e : defaults.entrySet()) valid.add(e.getKey());
+        addNullKeys(defaults, valid);
+        for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
+            String key = e.getKey();
+            if (valid.contains(key) || valid.stream().anyMatch(v -> key.startsWith(v + "."))) continue;
+            List<String> closest = ClosestNames.rank(key, new ArrayList<>(valid)).stream().limit(3).toList();
+            throw new IllegalArgumentException("unknown setting '" + key + "'" + (jobFile == null ? "" : " in " + jobFile)
+                    + "; did you mean " + String.join(" or ", closest) + "? All settings: permafrost/defaults.conf");
+        }
+    }
+
+    /** entrySet skips null values; the keys that default to null are valid too. */
+    private static void addNullKeys(Config defaults, Set<String> valid) {
+        for (String k : List.of("master", "out", "data.path", "data.test-path", "model.path")) valid.add(ROOT + "." + k);
+    }
+
+    public Config root() {
+        return config.getConfig(ROOT);
+    }
+
+    public String string(String path) {
+        return root().getIsNull(path) ? null : root().getString(path);
+    }
+
+    public String required(String path, String flag) {
+        String v = string(path);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("no " + path + " given: set it in the job file or pass " + flag);
+        }
+        return v;
+    }
+
+    public ModelSpec modelSpec() {
+        Config m = root().getConfig("model");
+        List<ModelSpec.LayerSpec> layers = new ArrayList<>();
+        for (Config l : m.getConfigList("layers")) {
+            layers.add(new ModelSpec.LayerSpec(l.getString("name"), l.getString("type"), l.hasPath("out") ? l.getInt("out") : 0,
+                    l.hasPath("activation") ? l.getString("activation") : "identity", l.hasPath("dropout") ? l.getDouble("dropout") : 0));
+        }
+        return new ModelSpec(m.getInt("inputs"), layers);
+    }
+
+    public OptimizerConfig optimizer() {
+        Config o = root().getConfig("optimizer");
+        String name = o.getString("name");
+        return switch (name) {
+            case "adam", "adamw" -> new OptimizerConfig.Adam(o.getDouble("lr"), o.getDouble("beta1"), o.getDouble("beta2"), o.getDouble("eps"),
+                    o.getDouble("weight-decay"), name.equals("adamw"), o.getBoolean("fma"));
+            case "sgd" -> new OptimizerConfig.Sgd(o.getDouble("lr"), o.getDouble("momentum"), o.getDouble("dampening"),
+                    o.getDouble("weight-decay"), o.getBoolean("nesterov"), o.getBoolean("fma"));
+            default -> throw new IllegalArgumentException("optimizer.name = '" + name + "'; choose adam, adamw or sgd");
+        };
+    }
+
+    public FreezeSchedule schedule() {
+        Config f = root().getConfig("freeze");
+        int from = f.getInt("from-epoch");
+        List<String> gradual = f.getStringList("gradual-blocks");
+        if (!gradual.isEmpty()) return FreezeSchedule.gradualUnfreeze(gradual, from, f.getInt("gradual-every"));
+        FreezePlan plan = FreezePlan.parse(f.getStringList("patterns"), f.getStringList("keep-trainable"));
+        if (plan.freeze().isEmpty() && !plan.keepTrainable().isEmpty()) {
+            throw new IllegalArgumentException("freeze.keep-trainable is set but freeze.patterns is empty: nothing to keep trainable from");
+        }
+        return FreezeSchedule.of(new FreezeSchedule.Phase(from, plan));
+    }
+
+    public TrainingConfig training() {
+        Config t = root().getConfig("train");
+        return new TrainingConfig(t.getInt("workers"), t.getInt("batch-per-worker"), t.getInt("epochs"), t.getLong("seed"), optimizer(),
+                schedule(), t.getInt("shard-max-elements"), t.getInt("audit-every"));
+    }
+}

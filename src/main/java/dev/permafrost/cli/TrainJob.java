@@ -1,0 +1,176 @@
+package dev.permafrost.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.permafrost.freeze.Label;
+import dev.permafrost.ps.rpc.AuditRecord;
+import dev.permafrost.shard.Fingerprint;
+import dev.permafrost.shard.Shard;
+import dev.permafrost.spark.DatasetInput;
+import dev.permafrost.spark.HadoopFiles;
+import dev.permafrost.spark.SparkEpochRunner;
+import dev.permafrost.spark.SparkSessions;
+import dev.permafrost.train.DistributedTrainer;
+import dev.permafrost.train.Dl4jNetworks;
+import dev.permafrost.train.Evaluation;
+import dev.permafrost.train.Network;
+import dev.permafrost.train.TrainingConfig;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A distributed training job (pretrain or finetune) from its settings to model.zip, metrics.json and audit.json. */
+final class TrainJob {
+    enum Kind { PRETRAIN, FINETUNE }
+
+    private TrainJob() {
+    }
+
+    static int run(JobSettings s, Kind kind, PrintStream out) throws IOException {
+        String outDir = s.required("out", "--out DIR");
+        TrainingConfig config = s.training();
+        SparkSession spark = SparkSessions.start(master(s), "permafrost " + kind.name().toLowerCase(Locale.ROOT));
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        HadoopFiles files = new HadoopFiles(sc.hadoopConfiguration());
+        try {
+            if (!s.root().getBoolean("overwrite") && (files.exists(outDir + "/model.zip") || files.exists(outDir + "/metrics.json"))) {
+                throw new IllegalArgumentException(outDir + " already holds a run (model.zip or metrics.json): choose another --out or pass --overwrite");
+            }
+            Network network = startingNetwork(s, kind, files, config.seed());
+            out.printf(Locale.ROOT, "%s: %,d parameters; %d workers x %d samples per step; %s; Spark %s%n", kind.name().toLowerCase(Locale.ROOT),
+                    network.params().totalLength(), config.workers(), config.batchPerWorker(), config.optimizer().describe(), sc.master());
+
+            DatasetInput.Loaded train = DatasetInput.read(spark, dataSpec(s, s.required("data.path", "--data PATH"), network));
+            out.printf(Locale.ROOT, "data: %,d rows from %s%s%n", train.count(), s.string("data.path"),
+                    train.dropped() > 0 ? " (" + train.dropped() + " bad rows dropped)" : "");
+            long started = System.nanoTime();
+            DistributedTrainer.Result result;
+            try (SparkEpochRunner runner = new SparkEpochRunner(sc, train.rows(), train.width(), train.classes())) {
+                result = new DistributedTrainer(config, driverHost(spark), s.root().getInt("train.max-epoch-attempts"))
+                        .fit(network, train.count(), runner, new ProgressPrinter(out, config.epochs()));
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            double accuracy = Double.NaN;
+            String testPath = s.string("data.test-path");
+            if (testPath != null) {
+                DatasetInput.Loaded test = DatasetInput.read(spark, dataSpec(s, testPath, network));
+                accuracy = Evaluation.accuracy(result.network(), DatasetInput.collect(test));
+                test.rows().unpersist();
+            }
+            long samples = result.steps() * (long) config.workers() * config.batchPerWorker();
+            long frozen = result.server().layout().elements(Label.FROZEN);
+            String audit = frozen == 0 ? "nothing frozen"
+                    : String.format(Locale.ROOT, "%d frozen-copy audits on executors, all matched", result.audits().size());
+            out.printf(Locale.ROOT, "done: %d steps in %.1f s (%,.0f samples/s), %,d bytes pushed per step, %s%s%n",
+                    result.steps(), seconds, samples / seconds, result.bytesPushed() / Math.max(1, result.steps()), audit,
+                    Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, "; test accuracy %.4f", accuracy));
+
+            java.nio.file.Path tmp = Files.createTempFile("permafrost-model", ".zip");
+            try {
+                Dl4jNetworks.save(result.network(), tmp);
+                files.copyIn(tmp, outDir, "model.zip");
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+            files.write(outDir, "metrics.json", json(metrics(kind, config, result, seconds, samples, accuracy, train)));
+            files.write(outDir, "audit.json", json(audit(result, s, network)));
+            out.println("wrote " + outDir + "/model.zip, metrics.json and audit.json");
+            train.rows().unpersist();
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    static String master(JobSettings s) {
+        String m = s.string("master");
+        if (m != null) return m;
+        if (System.getProperty("spark.master") != null) return null; // spark-submit set it
+        return "local[*]";
+    }
+
+    private static String driverHost(SparkSession spark) {
+        return spark.conf().get("spark.driver.host", "127.0.0.1");
+    }
+
+    private static Network startingNetwork(JobSettings s, Kind kind, HadoopFiles files, long seed) {
+        if (kind == Kind.PRETRAIN) return Dl4jNetworks.of(s.modelSpec().build(s.root().getLong("model.seed")));
+        String path = s.required("model.path", "--model PATH");
+        if (!files.exists(path)) throw new IllegalArgumentException("model " + path + " does not exist: pass the model.zip of a pretrain run");
+        Network n = Dl4jNetworks.load(files.local(path));
+        int classes = s.root().getInt("model.replace-head-classes");
+        return classes > 0 ? n.replaceHead(classes, seed) : n;
+    }
+
+    private static DatasetInput.Spec dataSpec(JobSettings s, String path, Network network) {
+        String badRows = s.root().getString("data.bad-rows");
+        if (!badRows.equals("fail") && !badRows.equals("drop")) {
+            throw new IllegalArgumentException("data.bad-rows = '" + badRows + "'; choose fail or drop");
+        }
+        return new DatasetInput.Spec(path, s.root().getString("data.format"), s.root().getString("data.features-column"),
+                s.root().getString("data.label-column"), s.root().getString("data.index-column"), network.inputs(), network.outputs(),
+                badRows.equals("drop"));
+    }
+
+    private static JsonObject metrics(Kind kind, TrainingConfig c, DistributedTrainer.Result r, double seconds, long samples,
+                                      double accuracy, DatasetInput.Loaded train) {
+        JsonObject m = new JsonObject();
+        m.addProperty("job", kind.name().toLowerCase(Locale.ROOT));
+        m.addProperty("rows", train.count());
+        m.addProperty("droppedRows", train.dropped());
+        m.addProperty("workers", c.workers());
+        m.addProperty("batchPerWorker", c.batchPerWorker());
+        m.addProperty("epochs", c.epochs());
+        m.addProperty("steps", r.steps());
+        m.addProperty("seconds", seconds);
+        m.addProperty("samplesPerSecond", samples / seconds);
+        m.addProperty("bytesPushedPerStep", r.bytesPushed() / Math.max(1, r.steps()));
+        m.addProperty("trainableElements", r.server().layout().elements(Label.TRAINABLE));
+        m.addProperty("frozenElements", r.server().layout().elements(Label.FROZEN));
+        m.addProperty("resubmittedEpochs", r.resubmissions());
+        if (!Double.isNaN(accuracy)) m.addProperty("testAccuracy", accuracy);
+        m.addProperty("optimizer", c.optimizer().describe());
+        return m;
+    }
+
+    private static JsonObject audit(DistributedTrainer.Result r, JobSettings s, Network network) {
+        JsonObject a = new JsonObject();
+        JsonArray shards = new JsonArray();
+        float[] flat = r.server().assemble();
+        for (Shard sh : r.server().layout().frozen()) {
+            JsonObject o = new JsonObject();
+            o.addProperty("shard", sh.index());
+            JsonArray names = new JsonArray();
+            sh.paramNames().forEach(names::add);
+            o.add("params", names);
+            o.addProperty("offset", sh.offset());
+            o.addProperty("length", sh.length());
+            o.addProperty("fingerprint", Fingerprint.hex(Fingerprint.of(flat, sh.start(), sh.length())));
+            shards.add(o);
+        }
+        a.add("frozenShards", shards);
+        Map<String, Integer> byExecutor = new TreeMap<>();
+        for (AuditRecord rec : r.audits()) byExecutor.merge(rec.executor(), rec.shardsChecked(), Integer::sum);
+        JsonObject execs = new JsonObject();
+        byExecutor.forEach(execs::addProperty);
+        a.add("shardChecksByExecutor", execs);
+        a.addProperty("checks", r.audits().size());
+        a.addProperty("result", "every frozen copy matched the canonical fingerprints");
+        JsonArray patterns = new JsonArray();
+        s.root().getStringList("freeze.patterns").forEach(patterns::add);
+        a.add("freezePatterns", patterns);
+        return a;
+    }
+
+    static byte[] json(JsonObject o) {
+        return new GsonBuilder().setPrettyPrinting().create().toJson(o).getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,201 @@
+package dev.permafrost.spark;
+
+import dev.permafrost.data.LabeledData;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Reads training rows from a DataFrame source (Parquet, or CSV with a header) into indexed examples, checking every
+ * row: feature width, NaN/Inf, label type and range. Bad rows fail the job naming the first one, or are dropped and
+ * counted. Rows are numbered 0..n-1 in the order of the index column (or of reading), so every epoch's split is the
+ * same on every run.
+ */
+public final class DatasetInput {
+
+    /** Where the columns are and what the model expects of them. */
+    public record Spec(String path, String format, String featuresColumn, String labelColumn, String indexColumn, int width,
+                       int classes, boolean dropBadRows) implements Serializable {
+    }
+
+    /** The rows, cached, and what was left out. */
+    public record Loaded(JavaRDD<Example> rows, int count, long dropped, int width, int classes) {
+    }
+
+    private DatasetInput() {
+    }
+
+    public static Loaded read(SparkSession spark, Spec spec) {
+        requireExists(spark, spec.path());
+        Dataset<Row> df = switch (spec.format()) {
+            case "parquet" -> readParquet(spark, spec.path());
+            case "csv" -> spark.read().option("header", "true").option("inferSchema", "true").csv(spec.path());
+            default -> throw new IllegalArgumentException("data.format = '" + spec.format() + "'; choose parquet or csv");
+        };
+        List<String> columns = Arrays.asList(df.columns());
+        if (!columns.contains(spec.labelColumn())) {
+            throw new IllegalArgumentException("data " + spec.path() + " has no label column '" + spec.labelColumn() + "'; its columns are "
+                    + columns + ". Set data.label-column.");
+        }
+        DataType labelType = df.schema().apply(spec.labelColumn()).dataType();
+        if (!(labelType instanceof NumericType)) {
+            throw new IllegalArgumentException("label column '" + spec.labelColumn() + "' in " + spec.path() + " holds " + labelType.simpleString()
+                    + ", not numbers: labels must be class indices 0.." + (spec.classes() - 1));
+        }
+        boolean hasIndex = columns.contains(spec.indexColumn());
+        List<String> featureColumns;
+        if (spec.format().equals("csv")) {
+            featureColumns = new ArrayList<>(columns);
+            featureColumns.remove(spec.labelColumn());
+            featureColumns.remove(spec.indexColumn());
+        } else {
+            if (!columns.contains(spec.featuresColumn())) {
+                throw new IllegalArgumentException("data " + spec.path() + " has no features column '" + spec.featuresColumn() + "'; its columns are "
+                        + columns + ". Set data.features-column.");
+            }
+            DataType t = df.schema().apply(spec.featuresColumn()).dataType();
+            boolean array = t instanceof ArrayType a && a.elementType() instanceof NumericType;
+            if (!array && !t.typeName().equals("vector")) {
+                throw new IllegalArgumentException("features column '" + spec.featuresColumn() + "' in " + spec.path() + " holds "
+                        + t.simpleString() + "; it must be array<float>, array<double> or an ML Vector");
+            }
+            featureColumns = List.of(spec.featuresColumn());
+        }
+        int labelAt = columns.indexOf(spec.labelColumn());
+        int indexAt = hasIndex ? columns.indexOf(spec.indexColumn()) : -1;
+        int[] featureAt = featureColumns.stream().mapToInt(columns::indexOf).toArray();
+        boolean csv = spec.format().equals("csv");
+
+        JavaRDD<Checked> checked = df.javaRDD().zipWithIndex().map(t -> check(t._1(), t._2(), labelAt, indexAt, featureAt, csv, spec))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        long bad = checked.filter(c -> c.problem() != null).count();
+        if (bad > 0 && !spec.dropBadRows()) {
+            String first = checked.filter(c -> c.problem() != null).map(Checked::problem).take(1).get(0);
+            checked.unpersist();
+            throw new IllegalArgumentException(bad + " bad row" + (bad == 1 ? "" : "s") + " in " + spec.path() + "; the first: " + first
+                    + ". Fix the data, or set data.bad-rows = drop to skip bad rows and count them.");
+        }
+        JavaRDD<Example> rows = checked.filter(c -> c.problem() == null)
+                .sortBy(Checked::order, true, Math.max(1, checked.getNumPartitions()))
+                .zipWithIndex()
+                .map(t -> new Example(Math.toIntExact(t._2()), t._1().features(), t._1().label()))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        long n = rows.count();
+        checked.unpersist();
+        if (n == 0) {
+            throw new IllegalArgumentException("data " + spec.path() + " holds no usable rows" + (bad > 0 ? " (" + bad + " bad rows dropped)" : "")
+                    + ": point data.path at a non-empty dataset");
+        }
+        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("more than 2^31 rows are not supported in one dataset");
+        return new Loaded(rows, (int) n, bad, spec.width(), spec.classes());
+    }
+
+    /** A row after checking: an example to keep (with its sort key) or a problem. */
+    private record Checked(long order, float[] features, int label, String problem) implements Serializable {
+    }
+
+    private static Checked check(Row row, long readOrder, int labelAt, int indexAt, int[] featureAt, boolean csv, Spec spec) {
+        long order = indexAt >= 0 && !row.isNullAt(indexAt) ? ((Number) row.get(indexAt)).longValue() : readOrder;
+        String where = indexAt >= 0 ? "row with " + spec.indexColumn() + " = " + order : "row " + readOrder;
+        if (row.isNullAt(labelAt)) return new Checked(order, null, 0, where + ": the label is null");
+        double labelValue = ((Number) row.get(labelAt)).doubleValue();
+        if (labelValue != Math.rint(labelValue) || labelValue < 0 || labelValue >= spec.classes()) {
+            return new Checked(order, null, 0, where + ": label " + labelValue + " is not a class index in 0.." + (spec.classes() - 1)
+                    + " (the model's output layer has " + spec.classes() + " classes)");
+        }
+        float[] x;
+        if (csv) {
+            x = new float[featureAt.length];
+            for (int i = 0; i < featureAt.length; i++) {
+                Object v = row.get(featureAt[i]);
+                if (!(v instanceof Number num)) return new Checked(order, null, 0, where + ": feature column " + i + " holds '" + v + "', not a number");
+                x[i] = num.floatValue();
+            }
+        } else {
+            x = features(row.get(featureAt[0]));
+            if (x == null) return new Checked(order, null, 0, where + ": the features are null");
+        }
+        if (x.length != spec.width()) {
+            return new Checked(order, null, 0, where + " has " + x.length + " features; the model expects " + spec.width());
+        }
+        for (int i = 0; i < x.length; i++) {
+            if (!Float.isFinite(x[i])) return new Checked(order, null, 0, where + ": feature " + i + " is " + x[i]);
+        }
+        return new Checked(order, x, (int) labelValue, null);
+    }
+
+    private static float[] features(Object v) {
+        if (v == null) return null;
+        if (v instanceof scala.collection.Seq<?> seq) {
+            float[] x = new float[seq.size()];
+            for (int i = 0; i < x.length; i++) x[i] = seq.apply(i) == null ? Float.NaN : ((Number) seq.apply(i)).floatValue();
+            return x;
+        }
+        if (v instanceof java.util.List<?> list) {
+            float[] x = new float[list.size()];
+            for (int i = 0; i < x.length; i++) x[i] = ((Number) list.get(i)).floatValue();
+            return x;
+        }
+        try {
+            // An ML Vector (spark-mllib need not be on the classpath to compile this).
+            double[] d = (double[]) v.getClass().getMethod("toArray").invoke(v);
+            float[] x = new float[d.length];
+            for (int i = 0; i < d.length; i++) x[i] = (float) d[i];
+            return x;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException("features of type " + v.getClass().getName() + " cannot be read");
+        }
+    }
+
+    private static Dataset<Row> readParquet(SparkSession spark, String path) {
+        try {
+            return spark.read().parquet(path);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("data " + path + " is not readable as Parquet: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    static void requireExists(SparkSession spark, String path) {
+        try {
+            Path p = new Path(path);
+            FileSystem fs = FileSystem.get(URI.create(path), spark.sparkContext().hadoopConfiguration());
+            if (!fs.exists(p)) throw new IllegalArgumentException("data path " + path + " does not exist; import data first (deploy/permafrost "
+                    + "import-fashion-mnist --out DIR) or set data.path / --data");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot reach data path " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Collects rows to the driver (for held-out evaluation). */
+    public static LabeledData collect(Loaded loaded) {
+        List<Tuple2<Integer, Example>> all = loaded.rows().mapToPair(e -> new Tuple2<>(e.index(), e)).sortByKey().collect();
+        float[] x = new float[all.size() * loaded.width()];
+        int[] y = new int[all.size()];
+        for (int i = 0; i < all.size(); i++) {
+            System.arraycopy(all.get(i)._2().features(), 0, x, i * loaded.width(), loaded.width());
+            y[i] = all.get(i)._2().label();
+        }
+        return new LabeledData(x, y, loaded.width(), loaded.classes());
+    }
+
+    static String firstLine(String s) {
+        if (s == null) return "";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

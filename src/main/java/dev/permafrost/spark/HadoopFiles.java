@@ -1,0 +1,89 @@
+package dev.permafrost.spark;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.UUID;
+
+/**
+ * Reads and writes files on any Hadoop FileSystem (file://, hdfs://, s3a://, ...). Writes go to a hidden temporary
+ * name in the target folder and are renamed into place, so a reader never sees half a file.
+ */
+public final class HadoopFiles {
+    private final Configuration conf;
+
+    public HadoopFiles(Configuration conf) {
+        this.conf = conf;
+    }
+
+    private FileSystem fs(String uri) throws IOException {
+        return FileSystem.get(URI.create(uri), conf);
+    }
+
+    public boolean exists(String uri) {
+        try {
+            return fs(uri).exists(new Path(uri));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reach " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A local file with the contents of {@code uri}: the file itself when local, else a temporary copy. */
+    public java.nio.file.Path local(String uri) {
+        Path p = new Path(uri);
+        try {
+            FileSystem fs = fs(uri);
+            if (!fs.exists(p)) throw new IllegalArgumentException(uri + " does not exist");
+            if (fs.getScheme().equals("file")) return java.nio.file.Path.of(fs.makeQualified(p).toUri());
+            java.nio.file.Path tmp = Files.createTempFile("permafrost-", "-" + p.getName());
+            tmp.toFile().deleteOnExit();
+            try (InputStream in = fs.open(p)) {
+                Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            return tmp;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void write(String dirUri, String name, byte[] bytes) {
+        writeWith(dirUri, name, out -> out.write(bytes));
+    }
+
+    public void copyIn(java.nio.file.Path local, String dirUri, String name) {
+        writeWith(dirUri, name, out -> Files.copy(local, out));
+    }
+
+    private interface Writer {
+        void to(OutputStream out) throws IOException;
+    }
+
+    private void writeWith(String dirUri, String name, Writer writer) {
+        Path dir = new Path(dirUri);
+        Path target = new Path(dir, name);
+        Path tmp = new Path(dir, "." + name + "." + UUID.randomUUID() + ".tmp");
+        try {
+            FileSystem fs = fs(dirUri);
+            fs.mkdirs(dir);
+            try (OutputStream out = fs.create(tmp, false)) {
+                writer.to(out);
+            }
+            if (fs.exists(target) && !fs.delete(target, false)) throw new IOException("cannot replace " + target);
+            if (!fs.rename(tmp, target)) throw new IOException("cannot rename " + tmp + " to " + target);
+        } catch (IOException e) {
+            try {
+                fs(dirUri).delete(tmp, false);
+            } catch (IOException ignored) {
+                // best effort: the temporary file is hidden and named as such
+            }
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+}
