@@ -68,9 +68,30 @@ public final class SparkEpochRunner implements EpochRunner {
         return out.iterator();
     }
 
+    /**
+     * Free task slots as Spark's own barrier check counts them ({@code maxNumConcurrentTasks}, Scala-private but
+     * public in bytecode); in local mode, the N of local[N].
+     */
     @Override
     public int slots() {
-        return sc.defaultParallelism();
+        if (sc.master().startsWith("local")) return sc.defaultParallelism();
+        var rp = sc.sc().resourceProfileManager().defaultResourceProfile();
+        return sc.sc().maxNumConcurrentTasks(rp);
+    }
+
+    @Override
+    public boolean awaitSlots(int wanted, long seconds) {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (slots() < wanted) {
+            if (System.nanoTime() > deadline) return false;
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -64,8 +64,7 @@ final class WorkerTask extends AbstractFunction1<Iterator<Tuple2<Integer, Exampl
         };
         String executor = executorName();
         try (ParameterClient client = new ParameterClient(task.host(), task.port(), task.secret(), task.timeoutSeconds())) {
-            RemoteWorker.Report report = RemoteWorker.runEpoch(network, wm.shards(), task.phase(), batches, worker,
-                    task.epochStartVersion(), client, executor, task.auditEvery());
+            RemoteWorker.Report report = RemoteWorker.runEpoch(network, wm.shards(), task, batches, worker, client, executor);
             return JavaConverters.asScalaIterator(List.of(report).iterator());
         }
     }

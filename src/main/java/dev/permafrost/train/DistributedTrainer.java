@@ -51,6 +51,7 @@ public final class DistributedTrainer {
         String secret = Secrets.newSecret();
         int phase = 0;
         int resubmissions = 0;
+        int attempts = 0;
         try (ParameterService service = ParameterService.start(core, w, secret, host, 0)) {
             StepProgress progress = new StepProgress(listener);
             service.onStep(progress::step);
@@ -68,21 +69,24 @@ public final class DistributedTrainer {
                 listener.onEpochStart(epoch, labels, transition, initial);
                 long start = core.version();
                 progress.startEpoch(epoch, start, EpochPlan.of(rows, w, config.batchPerWorker(), config.seed(), epoch).steps());
-                EpochTask task = new EpochTask(epoch, phase, start, w, config.batchPerWorker(), config.seed(), rows, host,
-                        service.port(), secret, config.auditEvery(), 600);
-                int steps = task.plan().steps();
+                int steps = EpochPlan.of(rows, w, config.batchPerWorker(), config.seed(), epoch).steps();
+                EpochTask task = null;
                 for (int attempt = 1; ; attempt++) {
+                    service.startAttempt(++attempts);
+                    task = new EpochTask(epoch, attempts, phase, start, w, config.batchPerWorker(), config.seed(), rows, host,
+                            service.port(), secret, config.auditEvery(), 600);
                     try {
                         runner.run(task);
                         break;
-                    } catch (RuntimeException e) {
+                    } catch (Exception e) { // SparkException is checked but undeclared by Scala's collect()
                         if (service.failure() != null) throw new IllegalStateException(service.failure(), e);
                         if (attempt >= maxEpochAttempts) {
                             throw new IllegalStateException("epoch " + epoch + " failed " + attempt + " times; last error: " + e.getMessage(), e);
                         }
                         resubmissions++;
                         System.err.printf("epoch %d failed at step %d of %d (%s); resubmitting, attempt %d of %d%n", epoch,
-                                core.version() - start, steps, e.getMessage(), attempt + 1, maxEpochAttempts);
+                                core.version() - start, steps, firstLine(e.getMessage()), attempt + 1, maxEpochAttempts);
+                        runner.awaitSlots(w, 120);
                     }
                 }
                 if (core.version() != start + steps) {
@@ -96,6 +100,12 @@ public final class DistributedTrainer {
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the parameter service on " + host + ": " + e.getMessage(), e);
         }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 
     /** Turns the service's step reports into progress events for the listener. */

@@ -19,6 +19,11 @@ public interface EpochRunner extends AutoCloseable {
         return -1;
     }
 
+    /** Waits up to {@code seconds} for {@code slots} free task slots (lost executors being replaced); false if they never come. */
+    default boolean awaitSlots(int slots, long seconds) {
+        return true;
+    }
+
     @Override
     default void close() {
     }

@@ -22,9 +22,12 @@ public final class RemoteWorker {
     private RemoteWorker() {
     }
 
-    public static Report runEpoch(Network network, WorkerModel.Shards shards, int phase, WorkerBatches batches, int worker,
-                                  long epochStartVersion, ParameterClient client, String executor, int auditEvery) {
-        Messages.State state = client.pull(new Messages.Pull(worker, phase, executor));
+    public static Report runEpoch(Network network, WorkerModel.Shards shards, EpochTask task, WorkerBatches batches, int worker,
+                                  ParameterClient client, String executor) {
+        int phase = task.phase();
+        long epochStartVersion = task.epochStartVersion();
+        int auditEvery = task.auditEvery();
+        Messages.State state = client.pull(new Messages.Pull(worker, task.attempt(), phase, executor));
         write(network, shards, state.values());
         int first = Math.toIntExact(state.version() - epochStartVersion);
         if (first < 0 || first > batches.steps()) {
@@ -40,7 +43,7 @@ public final class RemoteWorker {
             if (audit) audits++;
             float[] sums = trainableSlices(g.flat(), shards);
             bytes += 4L * sums.length;
-            state = client.push(new Messages.Push(worker, state.version(), phase, g.samples(), g.lossSum(), executor, fps, sums));
+            state = client.push(new Messages.Push(worker, task.attempt(), state.version(), phase, g.samples(), g.lossSum(), executor, fps, sums));
             write(network, shards, state.values());
         }
         return new Report(worker, first, batches.steps() - first, bytes, audits);

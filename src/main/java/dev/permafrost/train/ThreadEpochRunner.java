@@ -47,8 +47,8 @@ public final class ThreadEpochRunner implements EpochRunner {
             futures.add(pool.submit(() -> {
                 if (networks[worker] == null) networks[worker] = model.build();
                 try (ParameterClient client = new ParameterClient(task.host(), task.port(), task.secret(), task.timeoutSeconds())) {
-                    return RemoteWorker.runEpoch(networks[worker], model.shards(), task.phase(), WorkerBatches.of(data, plan, worker),
-                            worker, task.epochStartVersion(), client, "thread-" + worker, task.auditEvery());
+                    return RemoteWorker.runEpoch(networks[worker], model.shards(), task, WorkerBatches.of(data, plan, worker),
+                            worker, client, "thread-" + worker);
                 }
             }));
         }

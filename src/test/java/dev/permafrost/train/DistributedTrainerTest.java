@@ -54,9 +54,9 @@ class DistributedTrainerTest {
         try (ParameterService service = ParameterService.start(core, 1, "right-secret-0123456789", "127.0.0.1", 0);
              ParameterClient wrong = new ParameterClient("127.0.0.1", service.port(), "wrong-secret-0123456789", 10);
              ParameterClient right = new ParameterClient("127.0.0.1", service.port(), "right-secret-0123456789", 10)) {
-            var e = assertThrows(ParameterClient.ParameterServiceException.class, () -> wrong.pull(new Messages.Pull(0, 0, "intruder")));
+            var e = assertThrows(ParameterClient.ParameterServiceException.class, () -> wrong.pull(new Messages.Pull(0, 0, 0, "intruder")));
             assertTrue(e.unauthenticated(), e.getMessage());
-            assertEquals(0, right.pull(new Messages.Pull(0, 0, "worker")).version());
+            assertEquals(0, right.pull(new Messages.Pull(0, 0, 0, "worker")).version());
         }
     }
 

@@ -21,11 +21,12 @@ public final class Messages {
     }
 
     /** A worker's push for one step. {@code fingerprints} (frozen shard → fingerprint) may be empty. */
-    public record Push(int worker, long version, int phase, long samples, double lossSum, String executor,
+    public record Push(int worker, int attempt, long version, int phase, long samples, double lossSum, String executor,
                        Map<Integer, Long> fingerprints, float[] gradientSums) {
     }
 
-    public record Pull(int worker, int phase, String executor) {
+    /** {@code attempt} numbers the driver's submissions of an epoch: calls from an older attempt are refused. */
+    public record Pull(int worker, int attempt, int phase, String executor) {
     }
 
     public static byte[] encode(State s) {
@@ -42,21 +43,21 @@ public final class Messages {
 
     public static byte[] encode(Pull p) {
         byte[] exec = p.executor().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = buffer(4 + 4 + 4 + 4 + exec.length);
-        b.putInt(MAGIC).putInt(p.worker()).putInt(p.phase()).putInt(exec.length).put(exec);
+        ByteBuffer b = buffer(4 + 4 + 4 + 4 + 4 + exec.length);
+        b.putInt(MAGIC).putInt(p.worker()).putInt(p.attempt()).putInt(p.phase()).putInt(exec.length).put(exec);
         return b.array();
     }
 
     public static Pull decodePull(byte[] bytes) {
         ByteBuffer b = wrap(bytes);
-        return new Pull(b.getInt(), b.getInt(), getString(b));
+        return new Pull(b.getInt(), b.getInt(), b.getInt(), getString(b));
     }
 
     public static byte[] encode(Push p) {
         byte[] exec = p.executor().getBytes(StandardCharsets.UTF_8);
-        long size = 4 + 4 + 8 + 4 + 8 + 8 + 4 + exec.length + 4 + 12L * p.fingerprints().size() + 4 + 4L * p.gradientSums().length;
+        long size = 4 + 4 + 4 + 8 + 4 + 8 + 8 + 4 + exec.length + 4 + 12L * p.fingerprints().size() + 4 + 4L * p.gradientSums().length;
         ByteBuffer b = buffer(size);
-        b.putInt(MAGIC).putInt(p.worker()).putLong(p.version()).putInt(p.phase()).putLong(p.samples()).putDouble(p.lossSum());
+        b.putInt(MAGIC).putInt(p.worker()).putInt(p.attempt()).putLong(p.version()).putInt(p.phase()).putLong(p.samples()).putDouble(p.lossSum());
         b.putInt(exec.length).put(exec);
         b.putInt(p.fingerprints().size());
         for (var e : p.fingerprints().entrySet()) b.putInt(e.getKey()).putLong(e.getValue());
@@ -67,6 +68,7 @@ public final class Messages {
     public static Push decodePush(byte[] bytes) {
         ByteBuffer b = wrap(bytes);
         int worker = b.getInt();
+        int attempt = b.getInt();
         long version = b.getLong();
         int phase = b.getInt();
         long samples = b.getLong();
@@ -76,7 +78,7 @@ public final class Messages {
         if (n < 0 || n > b.remaining() / 12) throw new IllegalArgumentException("bad fingerprint count " + n);
         Map<Integer, Long> fps = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) fps.put(b.getInt(), b.getLong());
-        return new Push(worker, version, phase, samples, loss, exec, fps, getFloats(b));
+        return new Push(worker, attempt, version, phase, samples, loss, exec, fps, getFloats(b));
     }
 
     private static ByteBuffer buffer(long size) {

@@ -44,6 +44,7 @@ public final class ParameterService implements AutoCloseable {
     private final AtomicLong bytesPushed = new AtomicLong();
     private final AtomicLong pushes = new AtomicLong();
     private int phase;
+    private int attempt;
     private Map<Integer, Long> canonical;
     private volatile String failure;
     private volatile java.util.function.Consumer<ParameterServer.StepReport> onStep = r -> { };
@@ -90,6 +91,22 @@ public final class ParameterService implements AutoCloseable {
         this.onStep = listener;
     }
 
+    /**
+     * Starts a new submission of the current epoch: pushes still waiting from the failed one are answered with an
+     * error (their tasks end instead of holding task slots), and calls from older attempts are refused from now on.
+     */
+    public void startAttempt(int newAttempt) {
+        List<Pending> waiting;
+        synchronized (this) {
+            if (newAttempt <= attempt && newAttempt != 0) throw new IllegalArgumentException("attempt " + newAttempt + " is not after " + attempt);
+            attempt = newAttempt;
+            waiting = new ArrayList<>(pending.values());
+            pending.clear();
+        }
+        StatusRuntimeException superseded = Status.ABORTED.withDescription("superseded by attempt " + newAttempt).asRuntimeException();
+        for (Pending p : waiting) respond(p.reply(), null, superseded);
+    }
+
     /** Why the job must stop, or null. */
     public String failure() {
         return failure;
@@ -114,6 +131,7 @@ public final class ParameterService implements AutoCloseable {
             Messages.Pull pull = Messages.decodePull(request);
             synchronized (this) {
                 requireHealthy();
+                requireAttempt(pull.attempt(), pull.worker());
                 requirePhase(pull.phase(), pull.worker());
                 reply.onNext(Messages.encode(state()));
             }
@@ -135,6 +153,7 @@ public final class ParameterService implements AutoCloseable {
             pushes.incrementAndGet();
             synchronized (this) {
                 requireHealthy();
+                requireAttempt(push.attempt(), push.worker());
                 requirePhase(push.phase(), push.worker());
                 if (push.worker() < 0 || push.worker() >= workers) {
                     throw Status.INVALID_ARGUMENT.withDescription("worker " + push.worker() + " is outside 0.." + (workers - 1)).asRuntimeException();
@@ -220,6 +239,13 @@ public final class ParameterService implements AutoCloseable {
 
     private void requireHealthy() {
         if (failure != null) throw Status.FAILED_PRECONDITION.withDescription(failure).asRuntimeException();
+    }
+
+    private void requireAttempt(int a, int worker) {
+        if (a != attempt) {
+            throw Status.ABORTED.withDescription("worker " + worker + " belongs to attempt " + a + "; the epoch is now at attempt "
+                    + attempt).asRuntimeException();
+        }
     }
 
     private void requirePhase(int p, int worker) {
