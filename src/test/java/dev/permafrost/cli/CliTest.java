@@ -94,7 +94,7 @@ class CliTest {
     @Test
     void demoTrainsFreezesVerifiesAndWritesItsOutputs(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("demo");
-        Run r = run("demo", "--rows", "3000", "--epochs", "2", "--freeze-from", "1", "--out", out.toString());
+        Run r = run("freeze-demo", "--rows", "3000", "--epochs", "2", "--freeze-from", "1", "--out", out.toString());
         assertEquals(0, r.exit(), r.err() + r.out());
         assertTrue(r.out().contains("transition: 3 shards frozen"), r.out());
         assertTrue(r.out().contains("all identical"), r.out());
@@ -103,7 +103,7 @@ class CliTest {
         assertTrue(metrics.get("testAccuracy").getAsDouble() > 0.5, metrics.toString());
         assertEquals(8, metrics.getAsJsonArray("frozenParameters").size());
         assertEquals(236170, Dl4jNetworks.load(out.resolve("model.zip")).params().totalLength());
-        Run again = run("demo", "--rows", "3000", "--epochs", "1", "--out", out.toString());
+        Run again = run("freeze-demo", "--rows", "3000", "--epochs", "1", "--out", out.toString());
         assertEquals(2, again.exit());
         assertTrue(again.err().contains("--overwrite"), again.err());
     }
