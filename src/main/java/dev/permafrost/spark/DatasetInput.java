@@ -40,7 +40,10 @@ public final class DatasetInput {
     private DatasetInput() {
     }
 
-    public static Loaded read(SparkSession spark, Spec spec) {
+    public static Loaded read(SparkSession spark, Spec given) {
+        // Qualified on the driver: a relative path would mean each executor's own working folder.
+        Spec spec = new Spec(qualify(spark, given.path()), given.format(), given.featuresColumn(), given.labelColumn(),
+                given.indexColumn(), given.width(), given.classes(), given.dropBadRows());
         requireExists(spark, spec.path());
         Dataset<Row> df = switch (spec.format()) {
             case "parquet" -> readParquet(spark, spec.path());
@@ -167,6 +170,15 @@ public final class DatasetInput {
             return spark.read().parquet(path);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("data " + path + " is not readable as Parquet: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    static String qualify(SparkSession spark, String path) {
+        try {
+            Path p = new Path(path);
+            return FileSystem.get(URI.create(path), spark.sparkContext().hadoopConfiguration()).makeQualified(p).toString();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("data path '" + path + "' is not a usable path or URI: " + e.getMessage(), e);
         }
     }
 
