@@ -86,7 +86,14 @@ public final class DatasetInput {
 
         JavaRDD<Checked> checked = df.javaRDD().zipWithIndex().map(t -> check(t._1(), t._2(), labelAt, indexAt, featureAt, csv, spec))
                 .persist(StorageLevel.MEMORY_AND_DISK());
-        long bad = checked.filter(c -> c.problem() != null).count();
+        long bad;
+        try {
+            bad = checked.filter(c -> c.problem() != null).count();
+        } catch (Exception e) { // Spark reads lazily: a corrupt file shows here, as a checked SparkException
+            checked.unpersist();
+            throw new IllegalArgumentException("data " + spec.path() + " could not be read as " + spec.format() + ": " + rootCause(e)
+                    + ". Replace or remove the damaged file.", e);
+        }
         if (bad > 0 && !spec.dropBadRows()) {
             String first = checked.filter(c -> c.problem() != null).map(Checked::problem).take(1).get(0);
             checked.unpersist();
@@ -126,8 +133,9 @@ public final class DatasetInput {
             x = new float[featureAt.length];
             for (int i = 0; i < featureAt.length; i++) {
                 Object v = row.get(featureAt[i]);
-                if (!(v instanceof Number num)) return new Checked(order, null, 0, where + ": feature column " + i + " holds '" + v + "', not a number");
-                x[i] = num.floatValue();
+                Float f = number(v);
+                if (f == null) return new Checked(order, null, 0, where + ": feature column " + i + " holds '" + v + "', not a number");
+                x[i] = f;
             }
         } else {
             x = features(row.get(featureAt[0]));
@@ -140,6 +148,25 @@ public final class DatasetInput {
             if (!Float.isFinite(x[i])) return new Checked(order, null, 0, where + ": feature " + i + " is " + x[i]);
         }
         return new Checked(order, x, (int) labelValue, null);
+    }
+
+    /** A CSV cell as a number; one bad cell makes Spark infer the whole column as strings, so parse those. */
+    private static Float number(Object v) {
+        if (v instanceof Number n) return n.floatValue();
+        if (v instanceof String str) {
+            try {
+                return Float.parseFloat(str.strip());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return firstLine(t.getMessage());
     }
 
     private static float[] features(Object v) {
@@ -168,8 +195,9 @@ public final class DatasetInput {
     private static Dataset<Row> readParquet(SparkSession spark, String path) {
         try {
             return spark.read().parquet(path);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("data " + path + " is not readable as Parquet: " + firstLine(e.getMessage()), e);
+        } catch (Exception e) { // schema inference reads footers now; SparkException is checked but undeclared
+            throw new IllegalArgumentException("data " + path + " could not be read as parquet: " + rootCause(e)
+                    + ". Replace or remove the damaged file.", e);
         }
     }
 

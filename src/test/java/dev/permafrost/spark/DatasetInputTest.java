@@ -1,0 +1,141 @@
+package dev.permafrost.spark;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every bad input gets an error that names the problem and the fix; drop mode skips and counts. */
+class DatasetInputTest {
+    private static SparkSession spark;
+    @TempDir
+    static Path dir;
+    private static final int WIDTH = 4;
+
+    @BeforeAll
+    static void start() {
+        spark = SparkSessions.start("local[2]", "permafrost-input-test");
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    private static String parquet(String name, DataType featureType, DataType labelType, List<Row> rows) {
+        StructType schema = new StructType().add("index", DataTypes.IntegerType).add("features", featureType).add("label", labelType);
+        String path = dir.resolve(name).toString();
+        spark.createDataFrame(rows, schema).write().parquet(path);
+        return path;
+    }
+
+    private static List<Row> good(int n) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) rows.add(RowFactory.create(i, new Float[]{0.1f * i, 0.2f, 0.3f, 0.4f}, i % 3));
+        return rows;
+    }
+
+    private static DatasetInput.Spec spec(String path, boolean drop) {
+        return new DatasetInput.Spec(path, "parquet", "features", "label", "index", WIDTH, 3, drop);
+    }
+
+    private static String error(String path) {
+        return assertThrows(IllegalArgumentException.class, () -> DatasetInput.read(spark, spec(path, false))).getMessage();
+    }
+
+    private static final DataType FLOATS = DataTypes.createArrayType(DataTypes.FloatType);
+
+    @Test
+    void goodRowsAreReadWithDenseStableIndices() {
+        String p = parquet("good", FLOATS, DataTypes.IntegerType, good(10));
+        DatasetInput.Loaded l = DatasetInput.read(spark, spec(p, false));
+        assertEquals(10, l.count());
+        var data = DatasetInput.collect(l);
+        assertEquals(10, data.size());
+        assertEquals(0.1f * 7, data.features()[7 * WIDTH]);
+        assertEquals(7 % 3, data.labels()[7]);
+    }
+
+    @Test
+    void aMissingPathNamesItAndTheImport() {
+        String e = error(dir.resolve("nowhere").toString());
+        assertTrue(e.contains("does not exist") && e.contains("import-fashion-mnist"), e);
+    }
+
+    @Test
+    void badRowsFailNamingTheFirstOrAreDroppedAndCounted() {
+        List<Row> rows = good(6);
+        rows.set(2, RowFactory.create(2, new Float[]{1f, 2f, 3f}, 0));                       // wrong width
+        rows.set(3, RowFactory.create(3, new Float[]{1f, Float.NaN, 3f, 4f}, 0));           // NaN
+        rows.set(4, RowFactory.create(4, new Float[]{1f, 2f, 3f, 4f}, 7));                  // label out of range
+        String p = parquet("bad", FLOATS, DataTypes.IntegerType, rows);
+        String e = error(p);
+        assertTrue(e.startsWith("3 bad rows"), e);
+        assertTrue(e.contains("data.bad-rows = drop"), e);
+        DatasetInput.Loaded dropped = DatasetInput.read(spark, spec(p, true));
+        assertEquals(3, dropped.count());
+        assertEquals(3, dropped.dropped());
+        assertEquals(List.of(0, 1, 2), dropped.rows().map(Example::index).collect().stream().sorted().toList());
+    }
+
+    @Test
+    void eachKindOfBadRowIsExplained() {
+        assertTrue(error(parquet("width", FLOATS, DataTypes.IntegerType, List.of(RowFactory.create(0, new Float[]{1f, 2f, 3f}, 0))))
+                .contains("has 3 features; the model expects 4"));
+        assertTrue(error(parquet("inf", FLOATS, DataTypes.IntegerType, List.of(RowFactory.create(0, new Float[]{1f, Float.POSITIVE_INFINITY, 3f, 4f}, 0))))
+                .contains("feature 1 is Infinity"));
+        assertTrue(error(parquet("range", FLOATS, DataTypes.IntegerType, List.of(RowFactory.create(0, new Float[]{1f, 2f, 3f, 4f}, 3))))
+                .contains("label 3.0 is not a class index in 0..2"));
+        assertTrue(error(parquet("fraction", FLOATS, DataTypes.DoubleType, List.of(RowFactory.create(0, new Float[]{1f, 2f, 3f, 4f}, 1.5))))
+                .contains("label 1.5"));
+    }
+
+    @Test
+    void wrongColumnsAndTypesAreExplained() {
+        String text = error(parquet("textlabel", FLOATS, DataTypes.StringType, List.of(RowFactory.create(0, new Float[]{1f, 2f, 3f, 4f}, "shirt"))));
+        assertTrue(text.contains("holds string, not numbers"), text);
+        String feat = error(parquet("textfeat", DataTypes.StringType, DataTypes.IntegerType, List.of(RowFactory.create(0, "1,2,3,4", 0))));
+        assertTrue(feat.contains("must be array<float>, array<double> or an ML Vector"), feat);
+        String p = parquet("cols", FLOATS, DataTypes.IntegerType, good(2));
+        var e = assertThrows(IllegalArgumentException.class, () -> DatasetInput.read(spark,
+                new DatasetInput.Spec(p, "parquet", "pixels", "label", "index", WIDTH, 3, false)));
+        assertTrue(e.getMessage().contains("no features column 'pixels'") && e.getMessage().contains("[index, features, label]"), e.getMessage());
+    }
+
+    @Test
+    void emptyAndCorruptDataAreRefused() throws Exception {
+        String empty = error(parquet("empty", FLOATS, DataTypes.IntegerType, List.of()));
+        assertTrue(empty.contains("holds no usable rows"), empty);
+        Path corrupt = Files.createDirectories(dir.resolve("corrupt"));
+        Files.writeString(corrupt.resolve("part-0.parquet"), "this is not parquet");
+        String c = error(corrupt.toString());
+        assertTrue(c.contains("could not be read as parquet") && c.contains("is not a Parquet file") && c.contains("part-0.parquet"), c);
+    }
+
+    @Test
+    void csvWithAHeaderIsReadLabelAndIndexApart() throws Exception {
+        Path csv = dir.resolve("data.csv");
+        Files.writeString(csv, "index,a,b,c,d,label\n0,0.1,0.2,0.3,0.4,1\n1,0.5,0.6,0.7,0.8,2\n2,x,0.6,0.7,0.8,2\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> DatasetInput.read(spark,
+                new DatasetInput.Spec(csv.toString(), "csv", "features", "label", "index", WIDTH, 3, false)));
+        assertTrue(e.getMessage().contains("not a number"), e.getMessage());
+        DatasetInput.Loaded l = DatasetInput.read(spark, new DatasetInput.Spec(csv.toString(), "csv", "features", "label", "index", WIDTH, 3, true));
+        assertEquals(2, l.count());
+        assertEquals(0.5f, DatasetInput.collect(l).features()[WIDTH]);
+    }
+}
