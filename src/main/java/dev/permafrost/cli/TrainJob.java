@@ -54,7 +54,10 @@ final class TrainJob {
             long started = System.nanoTime();
             DistributedTrainer.Result result;
             try (SparkEpochRunner runner = new SparkEpochRunner(sc, train.rows(), train.width(), train.classes())) {
-                result = new DistributedTrainer(config, driverHost(spark), s.root().getInt("train.max-epoch-attempts"))
+                var sparkSettings = new java.util.HashMap<String, String>();
+                for (var kv : sc.getConf().getAll()) sparkSettings.put(kv._1(), kv._2());
+                result = new DistributedTrainer(config, driverHost(spark), s.root().getInt("train.max-epoch-attempts"),
+                        dev.permafrost.ps.rpc.Tls.fromSparkSettings(sparkSettings))
                         .fit(network, train.count(), runner, new ProgressPrinter(out, config.epochs()));
             }
             double seconds = (System.nanoTime() - started) / 1e9;

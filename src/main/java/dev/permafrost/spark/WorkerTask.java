@@ -1,7 +1,6 @@
 package dev.permafrost.spark;
 
 import dev.permafrost.data.LabeledData;
-import dev.permafrost.ps.rpc.ParameterClient;
 import dev.permafrost.train.EpochPlan;
 import dev.permafrost.train.EpochTask;
 import dev.permafrost.train.Network;
@@ -63,7 +62,7 @@ final class WorkerTask extends AbstractFunction1<Iterator<Tuple2<Integer, Exampl
             }
         };
         String executor = executorName();
-        try (ParameterClient client = new ParameterClient(task.host(), task.port(), task.secret(), task.timeoutSeconds())) {
+        try (var client = task.client()) {
             RemoteWorker.Report report = RemoteWorker.runEpoch(network, wm.shards(), task, batches, worker, client, executor);
             return JavaConverters.asScalaIterator(List.of(report).iterator());
         }

@@ -6,6 +6,7 @@ import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.ps.rpc.AuditRecord;
 import dev.permafrost.ps.rpc.ParameterService;
 import dev.permafrost.ps.rpc.Secrets;
+import dev.permafrost.ps.rpc.Tls;
 import dev.permafrost.shard.ShardLayout;
 
 import java.io.IOException;
@@ -27,12 +28,19 @@ public final class DistributedTrainer {
     private final TrainingConfig config;
     private final String host;
     private final int maxEpochAttempts;
+    private final Tls tls;
 
     public DistributedTrainer(TrainingConfig config, String host, int maxEpochAttempts) {
+        this(config, host, maxEpochAttempts, null);
+    }
+
+    /** With {@code tls} not null, the parameter service serves TLS and the workers check it. */
+    public DistributedTrainer(TrainingConfig config, String host, int maxEpochAttempts, Tls tls) {
         if (maxEpochAttempts < 1) throw new IllegalArgumentException("maxEpochAttempts must be >= 1");
         this.config = config;
         this.host = host;
         this.maxEpochAttempts = maxEpochAttempts;
+        this.tls = tls;
     }
 
     public Result fit(Network initial, int rows, EpochRunner runner, TrainingListener listener) {
@@ -52,7 +60,7 @@ public final class DistributedTrainer {
         int phase = 0;
         int resubmissions = 0;
         int attempts = 0;
-        try (ParameterService service = ParameterService.start(core, w, secret, host, 0)) {
+        try (ParameterService service = ParameterService.start(core, w, secret, host, 0, tls)) {
             StepProgress progress = new StepProgress(listener);
             service.onStep(progress::step);
             runner.publish(WorkerModel.of(phase, initial, core.assemble(), labels, core.layout()));
@@ -74,7 +82,7 @@ public final class DistributedTrainer {
                 for (int attempt = 1; ; attempt++) {
                     service.startAttempt(++attempts);
                     task = new EpochTask(epoch, attempts, phase, start, w, config.batchPerWorker(), config.seed(), rows, host,
-                            service.port(), secret, config.auditEvery(), 600);
+                            service.port(), secret, tls, config.auditEvery(), 600);
                     try {
                         runner.run(task);
                         break;

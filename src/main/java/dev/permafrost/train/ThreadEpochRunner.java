@@ -1,7 +1,6 @@
 package dev.permafrost.train;
 
 import dev.permafrost.data.LabeledData;
-import dev.permafrost.ps.rpc.ParameterClient;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +45,7 @@ public final class ThreadEpochRunner implements EpochRunner {
             int worker = w;
             futures.add(pool.submit(() -> {
                 if (networks[worker] == null) networks[worker] = model.build();
-                try (ParameterClient client = new ParameterClient(task.host(), task.port(), task.secret(), task.timeoutSeconds())) {
+                try (var client = task.client()) {
                     return RemoteWorker.runEpoch(networks[worker], model.shards(), task, WorkerBatches.of(data, plan, worker),
                             worker, client, "thread-" + worker);
                 }

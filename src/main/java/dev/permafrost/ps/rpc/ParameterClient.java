@@ -16,13 +16,19 @@ public final class ParameterClient implements AutoCloseable {
     private final long timeoutSeconds;
 
     public ParameterClient(String host, int port, String secret, long timeoutSeconds) {
+        this(host, port, secret, timeoutSeconds, null);
+    }
+
+    /** A client speaking TLS when {@code tls} is not null (the job's service then serves TLS too). */
+    public ParameterClient(String host, int port, String secret, long timeoutSeconds, Tls tls) {
         Metadata headers = new Metadata();
         headers.put(Rpc.SECRET, secret);
-        this.channel = NettyChannelBuilder.forAddress(host, port)
-                .usePlaintext()
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(host, port)
                 .maxInboundMessageSize(Rpc.MAX_MESSAGE_BYTES)
-                .intercept(MetadataUtils.newAttachHeadersInterceptor(headers))
-                .build();
+                .intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+        if (tls == null) builder.usePlaintext();
+        else builder.sslContext(tls.client());
+        this.channel = builder.build();
         this.timeoutSeconds = timeoutSeconds;
     }
 

@@ -52,7 +52,7 @@ public final class ParameterService implements AutoCloseable {
     private record Pending(Messages.Push push, StreamObserver<byte[]> reply) {
     }
 
-    private ParameterService(ParameterServer core, int workers, String secret, String host, int port) throws IOException {
+    private ParameterService(ParameterServer core, int workers, String secret, String host, int port, Tls tls) throws IOException {
         if (workers < 1) throw new IllegalArgumentException("workers must be >= 1, got " + workers);
         this.core = core;
         this.workers = workers;
@@ -61,16 +61,21 @@ public final class ParameterService implements AutoCloseable {
                 .addMethod(Rpc.PULL, ServerCalls.asyncUnaryCall(this::pull))
                 .addMethod(Rpc.PUSH, ServerCalls.asyncUnaryCall(this::push))
                 .build();
-        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .maxInboundMessageSize(Rpc.MAX_MESSAGE_BYTES)
-                .addService(ServerInterceptors.intercept(service, new SecretCheck(secret)))
-                .build()
-                .start();
+                .addService(ServerInterceptors.intercept(service, new SecretCheck(secret)));
+        if (tls != null) builder.sslContext(tls.server());
+        this.server = builder.build().start();
     }
 
-    /** Starts the service on {@code host}; port 0 picks a free port. */
+    /** Starts the service on {@code host} in plaintext; port 0 picks a free port. */
     public static ParameterService start(ParameterServer core, int workers, String secret, String host, int port) throws IOException {
-        return new ParameterService(core, workers, secret, host, port);
+        return new ParameterService(core, workers, secret, host, port, null);
+    }
+
+    /** Starts the service with TLS when {@code tls} is not null. */
+    public static ParameterService start(ParameterServer core, int workers, String secret, String host, int port, Tls tls) throws IOException {
+        return new ParameterService(core, workers, secret, host, port, tls);
     }
 
     public int port() {

@@ -1,0 +1,77 @@
+package dev.permafrost.ps.rpc;
+
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.Map;
+
+/**
+ * TLS for the parameter service, from the same key and trust stores Spark's own SSL uses ({@code spark.ssl.*}): the
+ * driver serves with the key store, executors trust the trust store. The stores must exist at these paths on every
+ * node, as Spark's SSL requires anyway.
+ */
+public record Tls(String keyStore, String keyStorePassword, String keyPassword, String keyStoreType,
+                  String trustStore, String trustStorePassword, String trustStoreType) implements Serializable {
+
+    /** TLS settings when {@code spark.ssl.enabled} is true, else null (plaintext on a trusted network). */
+    public static Tls fromSparkSettings(Map<String, String> conf) {
+        if (!Boolean.parseBoolean(conf.getOrDefault("spark.ssl.enabled", "false"))) return null;
+        String ks = conf.get("spark.ssl.keyStore");
+        String ts = conf.get("spark.ssl.trustStore");
+        if (ks == null || ts == null) {
+            throw new IllegalArgumentException("spark.ssl.enabled is true but spark.ssl.keyStore or spark.ssl.trustStore is not set: the "
+                    + "parameter service serves TLS with Spark's key store and executors check it with Spark's trust store");
+        }
+        String ksPass = conf.getOrDefault("spark.ssl.keyStorePassword", "");
+        return new Tls(ks, ksPass, conf.getOrDefault("spark.ssl.keyPassword", ksPass), conf.getOrDefault("spark.ssl.keyStoreType", "JKS"),
+                ts, conf.getOrDefault("spark.ssl.trustStorePassword", ""), conf.getOrDefault("spark.ssl.trustStoreType", "JKS"));
+    }
+
+    SslContext server() {
+        try {
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(load(keyStore, keyStorePassword, keyStoreType), keyPassword.toCharArray());
+            return GrpcSslContexts.configure(SslContextBuilder.forServer(kmf)).build();
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException("cannot serve TLS with key store " + keyStore + ": " + e.getMessage(), e);
+        }
+    }
+
+    SslContext client() {
+        try {
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(load(trustStore, trustStorePassword, trustStoreType));
+            return GrpcSslContexts.forClient().trustManager(tmf).build();
+        } catch (SSLException e) {
+            throw new IllegalArgumentException("cannot set up TLS with trust store " + trustStore + ": " + e.getMessage(), e);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException("cannot read trust store " + trustStore + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static KeyStore load(String path, String password, String type) throws GeneralSecurityException, IOException {
+        Path p = Path.of(path);
+        if (!Files.isRegularFile(p)) throw new IOException(path + " does not exist on this node");
+        KeyStore ks = KeyStore.getInstance(type);
+        try (InputStream in = Files.newInputStream(p)) {
+            ks.load(in, password.toCharArray());
+        }
+        return ks;
+    }
+
+    @Override
+    public String toString() {
+        return "Tls[keyStore=" + keyStore + ", trustStore=" + trustStore + "]"; // never the passwords
+    }
+}
