@@ -45,10 +45,11 @@ public final class DatasetInput {
         Spec spec = new Spec(qualify(spark, given.path()), given.format(), given.featuresColumn(), given.labelColumn(),
                 given.indexColumn(), given.width(), given.classes(), given.dropBadRows());
         requireExists(spark, spec.path());
+        if (spec.format().equals("libsvm")) return finish(spark, spec, LibSvm.read(spark, spec));
         Dataset<Row> df = switch (spec.format()) {
             case "parquet" -> readParquet(spark, spec.path());
             case "csv" -> spark.read().option("header", "true").option("inferSchema", "true").csv(spec.path());
-            default -> throw new IllegalArgumentException("data.format = '" + spec.format() + "'; choose parquet or csv");
+            default -> throw new IllegalArgumentException("data.format = '" + spec.format() + "'; choose parquet, csv or libsvm");
         };
         List<String> columns = Arrays.asList(df.columns());
         if (!columns.contains(spec.labelColumn())) {
@@ -84,8 +85,13 @@ public final class DatasetInput {
         int[] featureAt = featureColumns.stream().mapToInt(columns::indexOf).toArray();
         boolean csv = spec.format().equals("csv");
 
-        JavaRDD<Checked> checked = df.javaRDD().zipWithIndex().map(t -> check(t._1(), t._2(), labelAt, indexAt, featureAt, csv, spec))
-                .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<Checked> checked = df.javaRDD().zipWithIndex().map(t -> check(t._1(), t._2(), labelAt, indexAt, featureAt, csv, spec));
+        return finish(spark, spec, checked);
+    }
+
+    /** Counts and reports bad rows, then numbers the good ones 0..n-1 in their stable order. */
+    static Loaded finish(SparkSession spark, Spec spec, JavaRDD<Checked> unchecked) {
+        JavaRDD<Checked> checked = unchecked.persist(StorageLevel.MEMORY_AND_DISK());
         long bad;
         try {
             bad = checked.filter(c -> c.problem() != null).count();
@@ -116,7 +122,7 @@ public final class DatasetInput {
     }
 
     /** A row after checking: an example to keep (with its sort key) or a problem. */
-    private record Checked(long order, float[] features, int label, String problem) implements Serializable {
+    record Checked(long order, float[] features, int label, String problem) implements Serializable {
     }
 
     private static Checked check(Row row, long readOrder, int labelAt, int indexAt, int[] featureAt, boolean csv, Spec spec) {

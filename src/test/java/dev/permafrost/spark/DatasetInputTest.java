@@ -138,4 +138,22 @@ class DatasetInputTest {
         assertEquals(2, l.count());
         assertEquals(0.5f, DatasetInput.collect(l).features()[WIDTH]);
     }
+
+    @Test
+    void libSvmLinesAreReadSparseAndCheckedLikeEveryOtherSource() throws Exception {
+        Path f = dir.resolve("data.libsvm");
+        Files.writeString(f, "# comment\n1 1:0.5 4:2\n0 2:1.5\n\n2 3:0.25 4:1\n");
+        DatasetInput.Loaded l = DatasetInput.read(spark, new DatasetInput.Spec(f.toString(), "libsvm", "features", "label", "index", WIDTH, 3, false));
+        var d = DatasetInput.collect(l);
+        assertEquals(3, d.size());
+        assertEquals(List.of(1, 0, 2), java.util.Arrays.stream(d.labels()).boxed().toList());
+        assertEquals(0.5f, d.features()[0]);
+        assertEquals(2f, d.features()[3]);
+        assertEquals(1.5f, d.features()[WIDTH + 1]);
+        Path bad = dir.resolve("bad.libsvm");
+        Files.writeString(bad, "1 1:0.5 9:2\n0 3:1 2:1\nx 1:1\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> DatasetInput.read(spark,
+                new DatasetInput.Spec(bad.toString(), "libsvm", "features", "label", "index", WIDTH, 3, false)));
+        assertTrue(e.getMessage().startsWith("3 bad rows") && e.getMessage().contains("line 1 has feature index 9"), e.getMessage());
+    }
 }
