@@ -33,7 +33,7 @@ final class ImportCommand implements Callable<Integer> {
         String m = master != null ? master : System.getProperty("spark.master") != null ? null : "local[*]";
         SparkSession spark = SparkSessions.start(m, "permafrost import-fashion-mnist");
         try {
-            var files = new dev.permafrost.spark.HadoopFiles(spark.sparkContext().hadoopConfiguration());
+            var files = new dev.permafrost.data.HadoopFiles(spark.sparkContext().hadoopConfiguration());
             if (!overwrite && (files.exists(out + "/train") || files.exists(out + "/test"))) {
                 throw new IllegalArgumentException(out + " already holds an import (train/ or test/): choose another --out or pass --overwrite");
             }

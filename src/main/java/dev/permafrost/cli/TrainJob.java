@@ -8,7 +8,7 @@ import dev.permafrost.ps.rpc.AuditRecord;
 import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.shard.Shard;
 import dev.permafrost.spark.DatasetInput;
-import dev.permafrost.spark.HadoopFiles;
+import dev.permafrost.data.HadoopFiles;
 import dev.permafrost.spark.SparkEpochRunner;
 import dev.permafrost.spark.SparkSessions;
 import dev.permafrost.train.DistributedTrainer;

@@ -4,7 +4,7 @@ import dev.permafrost.freeze.Label;
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.NamedParam;
 import dev.permafrost.model.ParamTable;
-import dev.permafrost.spark.HadoopFiles;
+import dev.permafrost.data.HadoopFiles;
 import dev.permafrost.train.Dl4jNetworks;
 import dev.permafrost.train.Network;
 import picocli.CommandLine.Command;

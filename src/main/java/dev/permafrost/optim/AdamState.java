@@ -28,6 +28,11 @@ public final class AdamState implements ShardState {
         return step;
     }
 
+    @Override
+    public ShardState copy() {
+        return new AdamState(expAvg, expAvgSq, step);
+    }
+
     public float[] expAvg() {
         return expAvg.clone();
     }

@@ -9,6 +9,12 @@ public final class SgdState implements ShardState {
         this.momentumBuffer = new float[length];
     }
 
+    /** Restores saved state (a copy is kept). */
+    public SgdState(float[] momentumBuffer, long step) {
+        this.momentumBuffer = momentumBuffer.clone();
+        this.step = step;
+    }
+
     @Override
     public int length() {
         return momentumBuffer.length;
@@ -17,6 +23,11 @@ public final class SgdState implements ShardState {
     @Override
     public long step() {
         return step;
+    }
+
+    @Override
+    public ShardState copy() {
+        return new SgdState(momentumBuffer, step);
     }
 
     public float[] momentumBuffer() {

@@ -9,4 +9,7 @@ public interface ShardState {
 
     /** Steps taken so far (torch.optim's per-parameter {@code step}); 0 for fresh state. */
     long step();
+
+    /** An independent copy, for snapshots and checkpoints. */
+    ShardState copy();
 }

@@ -2,6 +2,7 @@ package dev.permafrost.ps;
 
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.optim.OptimizerKernel;
+import dev.permafrost.optim.ShardState;
 import dev.permafrost.shard.Shard;
 import dev.permafrost.shard.ShardLayout;
 
@@ -41,6 +42,19 @@ public final class ParameterServer {
     private double[] scratch = new double[0];
 
     public ParameterServer(ShardLayout layout, float[] initialFlat, OptimizerConfig optimizer) {
+        this(layout, initialFlat, optimizer, 0, null);
+    }
+
+    /**
+     * Restores a server from a checkpoint: values, version and the optimizer state of every stateful trainable shard.
+     * A state for a frozen shard, or a missing one, is an error.
+     */
+    public static ParameterServer restore(ShardLayout layout, float[] flat, OptimizerConfig optimizer, long version,
+                                          Map<Integer, ShardState> states) {
+        return new ParameterServer(layout, flat, optimizer, version, states);
+    }
+
+    private ParameterServer(ShardLayout layout, float[] initialFlat, OptimizerConfig optimizer, long version, Map<Integer, ShardState> states) {
         if (initialFlat.length != layout.totalLength()) {
             throw new IllegalArgumentException("initial parameters have " + initialFlat.length + " elements, the layout "
                     + layout.totalLength());
@@ -48,10 +62,20 @@ public final class ParameterServer {
         this.optimizer = optimizer;
         this.kernel = optimizer.kernel();
         this.layout = layout;
+        this.version = version;
         for (Shard s : layout.shards()) {
             float[] v = java.util.Arrays.copyOfRange(initialFlat, s.start(), s.end());
-            if (s.frozen()) frozen.put(s.index(), new FrozenShard(s, v));
-            else trainable.put(s.index(), new TrainableShard(s, v, kernel));
+            if (s.frozen()) {
+                if (states != null && states.containsKey(s.index())) {
+                    throw new IllegalArgumentException("saved optimizer state for frozen " + s.describe() + ": frozen shards have none");
+                }
+                frozen.put(s.index(), new FrozenShard(s, v));
+            } else if (states == null) {
+                trainable.put(s.index(), new TrainableShard(s, v, kernel));
+            } else {
+                ShardState st = states.get(s.index());
+                trainable.put(s.index(), new TrainableShard(s, v, st == null ? null : st.copy()));
+            }
         }
     }
 
@@ -176,6 +200,13 @@ public final class ParameterServer {
     public synchronized Object optimizerState(int shardIndex) {
         TrainableShard t = trainable.get(shardIndex);
         return t == null ? null : t.state;
+    }
+
+    /** Copies of every trainable shard's optimizer state, by shard index: what a checkpoint saves. */
+    public synchronized Map<Integer, ShardState> optimizerStates() {
+        Map<Integer, ShardState> out = new TreeMap<>();
+        for (var e : trainable.entrySet()) if (e.getValue().state != null) out.put(e.getKey(), e.getValue().state.copy());
+        return out;
     }
 
     public synchronized int statefulShards() {

@@ -15,10 +15,21 @@ final class TrainableShard {
     final ShardState state;
 
     TrainableShard(Shard shard, float[] values, OptimizerKernel kernel) {
+        this(shard, values, shard.statistic() ? null : kernel.newState(shard.length()));
+    }
+
+    TrainableShard(Shard shard, float[] values, ShardState state) {
         if (shard.frozen()) throw new IllegalArgumentException(shard.describe() + " is frozen");
+        if (shard.statistic() != (state == null)) {
+            throw new IllegalArgumentException(shard.describe() + (shard.statistic() ? " holds statistics and takes no optimizer state"
+                    : " needs optimizer state"));
+        }
+        if (state != null && state.length() != shard.length()) {
+            throw new IllegalArgumentException("optimizer state of " + state.length() + " elements for " + shard.describe());
+        }
         this.shard = shard;
         this.values = values;
-        this.state = shard.statistic() ? null : kernel.newState(shard.length());
+        this.state = state;
     }
 
     void apply(float[] meanGradient, OptimizerKernel kernel) {

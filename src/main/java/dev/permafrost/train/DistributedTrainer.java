@@ -43,7 +43,20 @@ public final class DistributedTrainer {
         this.tls = tls;
     }
 
+    /** Where snapshots go, and how often: every {@code everySteps} steps (0: only at epoch ends) and at each epoch end. */
+    public record Checkpointing(int everySteps, java.util.function.Consumer<TrainState> sink) {
+    }
+
     public Result fit(Network initial, int rows, EpochRunner runner, TrainingListener listener) {
+        return fit(initial, rows, runner, listener, null, null);
+    }
+
+    /**
+     * Trains from the start, or from {@code resume} (a checkpointed state) to the same end an uninterrupted run
+     * reaches, writing snapshots to {@code checkpointing} when given.
+     */
+    public Result fit(Network initial, int rows, EpochRunner runner, TrainingListener listener, TrainState resume,
+                      Checkpointing checkpointing) {
         int w = config.workers();
         if (rows < w) throw new IllegalArgumentException("the dataset has " + rows + " rows, fewer than the " + w + " workers");
         if (runner.slots() >= 0 && runner.slots() < w) {
@@ -54,17 +67,28 @@ public final class DistributedTrainer {
         List<FreezeSchedule.ResolvedPhase> phases = config.schedule().resolve(initial.params());
         ShardLayout layout = ShardLayout.plan(initial.params(), phases.stream().map(FreezeSchedule.ResolvedPhase::labels).toList(),
                 config.maxShardLength());
-        ParamLabels labels = FreezeSchedule.labelsAt(phases, 0);
-        ParameterServer core = new ParameterServer(layout.withLabels(labels), initial.paramsCopy(), config.optimizer());
+        int firstEpoch = resume == null ? 0 : resume.epoch();
+        // An epoch-end snapshot names the next epoch but still holds the finished epoch's labels; the loop below
+        // then makes any freeze transition exactly as an uninterrupted run does.
+        int labelEpoch = resume != null && resume.stepInEpoch() == 0 && resume.epoch() > 0 ? resume.epoch() - 1 : firstEpoch;
+        ParamLabels labels = FreezeSchedule.labelsAt(phases, labelEpoch);
+        ParameterServer core = resume == null
+                ? new ParameterServer(layout.withLabels(labels), initial.paramsCopy(), config.optimizer())
+                : Resume.server(resume, initial, labels, layout, config);
         String secret = Secrets.newSecret();
-        int phase = 0;
+        int phase = resume == null ? 0 : resume.phase();
+        Snapshots snapshots = new Snapshots(checkpointing, core, initial, config);
         int resubmissions = 0;
         int attempts = 0;
         try (ParameterService service = ParameterService.start(core, w, secret, host, 0, tls)) {
             StepProgress progress = new StepProgress(listener);
-            service.onStep(progress::step);
+            service.onStep(r -> {
+                progress.step(r);
+                snapshots.afterStep(r.version(), progress.meanLoss());
+            });
+            if (phase != 0) service.startPhase(phase);
             runner.publish(WorkerModel.of(phase, initial, core.assemble(), labels, core.layout()));
-            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+            for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
                 ParamLabels epochLabels = FreezeSchedule.labelsAt(phases, epoch);
                 ParameterServer.Transition transition = new ParameterServer.Transition(List.of(), List.of());
                 if (!epochLabels.equals(labels)) {
@@ -75,7 +99,8 @@ public final class DistributedTrainer {
                     runner.publish(WorkerModel.of(phase, initial, core.assemble(), labels, core.layout()));
                 }
                 listener.onEpochStart(epoch, labels, transition, initial);
-                long start = core.version();
+                long start = resume != null && epoch == resume.epoch() ? resume.epochStartVersion() : core.version();
+                snapshots.at(epoch, start, phase, labels);
                 progress.startEpoch(epoch, start, EpochPlan.of(rows, w, config.batchPerWorker(), config.seed(), epoch).steps());
                 int steps = EpochPlan.of(rows, w, config.batchPerWorker(), config.seed(), epoch).steps();
                 EpochTask task = null;
@@ -102,11 +127,60 @@ public final class DistributedTrainer {
                             + (start + steps));
                 }
                 listener.onEpochEnd(epoch, progress.meanLoss(), task.plan().droppedRows());
+                snapshots.at(epoch + 1, core.version(), phase, labels);
+                snapshots.save(core.version(), progress.meanLoss());
             }
             Network finalNetwork = initial.rebuild(labels, core.assemble());
             return new Result(finalNetwork, core, core.version(), service.bytesPushed(), service.pushes(), service.audits(), resubmissions);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the parameter service on " + host + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Builds training-state snapshots at the trainer's current position and hands them to the sink. */
+    private static final class Snapshots {
+        private final Checkpointing checkpointing;
+        private final ParameterServer core;
+        private final String configJson;
+        private final boolean graph;
+        private final List<String> names;
+        private final TrainingConfig config;
+        private volatile int epoch;
+        private volatile long epochStart;
+        private volatile int phase;
+        private volatile ParamLabels labels;
+
+        Snapshots(Checkpointing checkpointing, ParameterServer core, Network network, TrainingConfig config) {
+            this.checkpointing = checkpointing;
+            this.core = core;
+            this.configJson = Dl4jNetworks.configJson(network);
+            this.graph = Dl4jNetworks.isGraph(network);
+            this.names = network.params().names();
+            this.config = config;
+        }
+
+        void at(int e, long start, int p, ParamLabels l) {
+            epoch = e;
+            epochStart = start;
+            phase = p;
+            labels = l;
+        }
+
+        void afterStep(long version, double meanLoss) {
+            if (checkpointing != null && checkpointing.everySteps() > 0 && version % checkpointing.everySteps() == 0) save(version, meanLoss);
+        }
+
+        void save(long version, double meanLoss) {
+            if (checkpointing == null) return;
+            float[] params = core.assemble();
+            List<TrainState.ShardRecord> shards = new java.util.ArrayList<>();
+            for (var s : core.layout().shards()) {
+                shards.add(new TrainState.ShardRecord(s.offset(), s.length(), s.statistic(), s.label(),
+                        dev.permafrost.shard.Fingerprint.of(params, s.start(), s.length())));
+            }
+            checkpointing.sink().accept(new TrainState(version, epoch, epochStart, config.seed(), phase, configJson, graph, params, names,
+                    labels.labels(), TrainState.SchedulePhase.of(config.schedule()), shards, config.optimizer().describe(),
+                    core.optimizerStates(), Double.isNaN(meanLoss) ? Double.MAX_VALUE : meanLoss));
         }
     }
 

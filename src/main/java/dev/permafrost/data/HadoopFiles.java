@@ -1,4 +1,4 @@
-package dev.permafrost.spark;
+package dev.permafrost.data;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -50,6 +50,54 @@ public final class HadoopFiles {
             return tmp;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    public byte[] read(String uri) {
+        try (InputStream in = fs(uri).open(new Path(uri))) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Names of the entries directly inside a folder; empty when it does not exist. */
+    public java.util.List<String> list(String dirUri) {
+        try {
+            FileSystem fs = fs(dirUri);
+            Path dir = new Path(dirUri);
+            if (!fs.exists(dir)) return java.util.List.of();
+            java.util.List<String> out = new java.util.ArrayList<>();
+            for (var st : fs.listStatus(dir)) out.add(st.getPath().getName());
+            java.util.Collections.sort(out);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dirUri + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void mkdirs(String dirUri) {
+        try {
+            fs(dirUri).mkdirs(new Path(dirUri));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dirUri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Renames a file or folder; on HDFS and local disks this is atomic. */
+    public void rename(String fromUri, String toUri) {
+        try {
+            if (!fs(fromUri).rename(new Path(fromUri), new Path(toUri))) throw new IOException("rename refused");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rename " + fromUri + " to " + toUri + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void deleteRecursively(String uri) {
+        try {
+            fs(uri).delete(new Path(uri), true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + uri + ": " + e.getMessage(), e);
         }
     }
 

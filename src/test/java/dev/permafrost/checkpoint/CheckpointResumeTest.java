@@ -1,0 +1,162 @@
+package dev.permafrost.checkpoint;
+
+import dev.permafrost.data.HadoopFiles;
+import dev.permafrost.data.LabeledData;
+import dev.permafrost.freeze.FreezePlan;
+import dev.permafrost.freeze.FreezeSchedule;
+import dev.permafrost.model.FashionMlp;
+import dev.permafrost.optim.OptimizerConfig;
+import dev.permafrost.shard.ShardLayout;
+import dev.permafrost.testing.Fashion;
+import dev.permafrost.train.DistributedTrainer;
+import dev.permafrost.train.Dl4jNetworks;
+import dev.permafrost.train.Network;
+import dev.permafrost.train.ThreadEpochRunner;
+import dev.permafrost.train.TrainState;
+import dev.permafrost.train.TrainingConfig;
+import dev.permafrost.train.TrainingListener;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A run stopped anywhere resumes to the same bits; damaged checkpoints are skipped; bad resumes are refused. */
+class CheckpointResumeTest {
+    static final LabeledData DATA = Fashion.train(640);
+    static final FreezeSchedule FREEZE_AT_ONE = FreezeSchedule.of(new FreezeSchedule.Phase(1, FreezePlan.freezing("pretrained.*")));
+
+    static TrainingConfig config(FreezeSchedule schedule) {
+        return new TrainingConfig(2, 16, 3, 7, OptimizerConfig.Adam.adam(1e-3), schedule, ShardLayout.DEFAULT_MAX_SHARD_LENGTH, 5);
+    }
+
+    static Network fresh() {
+        return Dl4jNetworks.of(FashionMlp.build(10, 8));
+    }
+
+    static float[] run(TrainingConfig c, TrainState resume, CheckpointStore store, int every, TrainingListener listener) {
+        try (ThreadEpochRunner runner = new ThreadEpochRunner(DATA, c.workers())) {
+            var ck = store == null ? null : new DistributedTrainer.Checkpointing(every, store::write);
+            return new DistributedTrainer(c, "127.0.0.1", 1).fit(fresh(), DATA.size(), runner, listener, resume, ck).server().assemble();
+        }
+    }
+
+    /** Stops the run (as a crashed driver would) once the server reaches {@code version}. */
+    static TrainingListener crashAt(long version) {
+        return new TrainingListener() {
+            @Override
+            public void onStep(StepEvent e, Network n) {
+                if (e.version() == version) throw new IllegalStateException("simulated crash at step " + version);
+            }
+        };
+    }
+
+    static CheckpointStore store(Path dir, int keep) {
+        return new CheckpointStore(new HadoopFiles(new Configuration()), dir.toUri().toString().replaceAll("/$", ""), keep);
+    }
+
+    @Test
+    void aRunStoppedAnywhereResumesToTheUninterruptedRunsBits(@TempDir Path dir) {
+        float[] uninterrupted = run(config(FREEZE_AT_ONE), null, null, 0, TrainingListener.NONE);
+        CheckpointStore store = store(dir.resolve("ckpt"), 100);
+        var crash = assertThrows(IllegalStateException.class, () -> run(config(FREEZE_AT_ONE), null, store, 7, crashAt(45)));
+        assertTrue(crash.getMessage().contains("simulated crash"), crash.getMessage());
+        List<String> names = store.names();
+        assertTrue(names.size() >= 7, names.toString());
+        // Resume from the epoch-1 boundary (the freeze transition), from mid epoch 1, and from the newest (mid epoch 2).
+        List<TrainState> picks = new ArrayList<>();
+        for (String n : names) {
+            TrainState s = store.read(n).state();
+            if (s.version() == 20 || s.version() == 28) picks.add(s);
+        }
+        picks.add(store.latestValid(msg -> { }).orElseThrow().state());
+        assertEquals(3, picks.size(), names.toString());
+        assertEquals(0, picks.get(0).stepInEpoch(), "version 20 is the end of epoch 0");
+        assertEquals(1, picks.get(0).epoch());
+        for (TrainState s : picks) {
+            float[] resumed = run(config(FREEZE_AT_ONE), s, null, 0, TrainingListener.NONE);
+            assertArrayEquals(Fashion.bits(uninterrupted), Fashion.bits(resumed), "resumed from version " + s.version());
+        }
+    }
+
+    @Test
+    void aDamagedCheckpointIsReportedAndThePreviousOneUsed(@TempDir Path dir) throws Exception {
+        CheckpointStore store = store(dir.resolve("ckpt"), 100);
+        assertThrows(IllegalStateException.class, () -> run(config(FREEZE_AT_ONE), null, store, 7, crashAt(30)));
+        List<String> names = store.names();
+        String newest = names.get(names.size() - 1);
+        Path opt = dir.resolve("ckpt").resolve(newest).resolve("optimizer.bin");
+        byte[] bytes = Files.readAllBytes(opt);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(opt, bytes);
+        Files.createDirectories(dir.resolve("ckpt").resolve(".tmp-ckpt-000000000099-interrupted"));
+        List<String> reports = new ArrayList<>();
+        var loaded = store.latestValid(reports::add).orElseThrow();
+        assertEquals(names.get(names.size() - 2), loaded.name());
+        assertEquals(1, reports.size());
+        // Either our SHA-256 or, on a local disk, Hadoop's own .crc check catches the flipped bit first.
+        assertTrue(reports.get(0).contains(newest) && (reports.get(0).contains("optimizer.bin has SHA-256")
+                || reports.get(0).contains("Checksum error")), reports.get(0));
+        assertFalse(store.names().stream().anyMatch(n -> n.startsWith(".tmp")), "an interrupted write is not a checkpoint");
+        // Truncated model: also skipped.
+        Path model = dir.resolve("ckpt").resolve(loaded.name()).resolve("model.zip");
+        Files.write(model, java.util.Arrays.copyOf(Files.readAllBytes(model), 100));
+        var earlier = store.latestValid(r -> { }).orElseThrow();
+        assertTrue(earlier.name().compareTo(loaded.name()) < 0);
+    }
+
+    @Test
+    void retentionKeepsTheNewestAndTheBest(@TempDir Path dir) {
+        CheckpointStore store = store(dir.resolve("ckpt"), 2);
+        run(config(FREEZE_AT_ONE), null, store, 5, TrainingListener.NONE);
+        List<String> names = store.names();
+        assertTrue(names.size() >= 2 && names.size() <= 3, names.toString());
+        assertEquals("ckpt-000000000060", names.get(names.size() - 1));
+    }
+
+    @Test
+    void resumingWithAnotherArchitectureSeedOrPlanIsRefusedNamingTheDifference(@TempDir Path dir) {
+        CheckpointStore store = store(dir.resolve("ckpt"), 100);
+        assertThrows(IllegalStateException.class, () -> run(config(FREEZE_AT_ONE), null, store, 7, crashAt(30)));
+        TrainState s = store.latestValid(m -> { }).orElseThrow().state();
+        try (ThreadEpochRunner runner = new ThreadEpochRunner(DATA, 2)) {
+            var arch = assertThrows(IllegalArgumentException.class, () -> new DistributedTrainer(config(FREEZE_AT_ONE), "127.0.0.1", 1)
+                    .fit(Dl4jNetworks.of(FashionMlp.build(5, 8)), DATA.size(), runner, TrainingListener.NONE, s, null));
+            assertTrue(arch.getMessage().contains("head.W (128x10 saved, 128x5 now)"), arch.getMessage());
+            var plan = assertThrows(IllegalArgumentException.class, () -> new DistributedTrainer(
+                    config(FreezeSchedule.of(new FreezeSchedule.Phase(1, FreezePlan.freezing("pretrained.fc1.*")))), "127.0.0.1", 1)
+                    .fit(fresh(), DATA.size(), runner, TrainingListener.NONE, s, null));
+            assertTrue(plan.getMessage().contains("pretrained.fc2.W (frozen in the checkpoint, trainable in the plan)"), plan.getMessage());
+            var seed = assertThrows(IllegalArgumentException.class, () -> new DistributedTrainer(config(FREEZE_AT_ONE).withSeed(8), "127.0.0.1", 1)
+                    .fit(fresh(), DATA.size(), runner, TrainingListener.NONE, s, null));
+            assertTrue(seed.getMessage().contains("train.seed"), seed.getMessage());
+        }
+    }
+
+    @Test
+    void aNaNGradientStopsTheRunNamingStepAndWorkerAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) {
+        float[] x = DATA.features().clone();
+        var plan = dev.permafrost.train.EpochPlan.of(DATA.size(), 2, 16, 7, 0);
+        int poisoned = plan.order()[plan.slice(11, 1)[0]]; // worker 1's first row at step 12 of epoch 0 (version 12)
+        x[poisoned * DATA.width() + 5] = Float.NaN;
+        LabeledData bad = new LabeledData(x, DATA.labels(), DATA.width(), DATA.classes());
+        CheckpointStore store = store(dir.resolve("ckpt"), 100);
+        try (ThreadEpochRunner runner = new ThreadEpochRunner(bad, 2)) {
+            var e = assertThrows(IllegalStateException.class, () -> new DistributedTrainer(config(FREEZE_AT_ONE), "127.0.0.1", 1)
+                    .fit(fresh(), bad.size(), runner, TrainingListener.NONE, null, new DistributedTrainer.Checkpointing(7, store::write)));
+            assertTrue(e.getMessage().contains("worker 1") && e.getMessage().contains("step 12"), e.getMessage());
+        }
+        var last = store.latestValid(m -> { }).orElseThrow();
+        assertEquals(7, last.state().version());
+        for (float v : last.state().params()) assertTrue(Float.isFinite(v));
+    }
+}
