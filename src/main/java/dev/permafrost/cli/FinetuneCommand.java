@@ -19,6 +19,6 @@ final class FinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobSettings s = model == null ? options.settings() : options.settings("model.path=" + JobOptions.quote(model));
-        return TrainJob.run(s, TrainJob.Kind.FINETUNE, System.out);
+        return TrainJob.run(s, TrainJob.Kind.FINETUNE, TrainJob.Start.of(options), System.out);
     }
 }

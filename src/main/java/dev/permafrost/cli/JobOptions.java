@@ -27,8 +27,12 @@ final class JobOptions {
     List<String> freeze = new ArrayList<>();
     @Option(names = "--master", paramLabel = "URL", description = "Spark master (master), e.g. local[2] or spark://host:7077.")
     String master;
-    @Option(names = "--overwrite", description = "Replace the outputs of an earlier run in --out.")
+    @Option(names = "--overwrite", description = "Replace the outputs of an earlier, finished run in --out.")
     boolean overwrite;
+    @Option(names = "--resume", description = "Resume from the newest valid checkpoint in --out (the default when one exists); fail if there is none.")
+    boolean resume;
+    @Option(names = "--fresh", description = "Start over: discard the checkpoints in --out.")
+    boolean fresh;
 
     JobSettings settings(String... extra) {
         List<String> all = new ArrayList<>(overrides);

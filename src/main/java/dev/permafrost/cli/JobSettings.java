@@ -97,7 +97,16 @@ public record JobSettings(Config config) {
     public ModelSpec modelSpec() {
         Config m = root().getConfig("model");
         List<ModelSpec.LayerSpec> layers = new ArrayList<>();
-        for (Config l : m.getConfigList("layers")) {
+        List<? extends Config> entries;
+        try {
+            entries = m.getConfigList("layers");
+            for (Config l : entries) l.getString("name");
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("model.layers must be a list of layers like { name = \"head\", type = output, out = 10, "
+                    + "activation = softmax }, each with a name (HOCON cannot override one list element by index: repeat the list). "
+                    + e.getMessage());
+        }
+        for (Config l : entries) {
             layers.add(new ModelSpec.LayerSpec(l.getString("name"), l.getString("type"), l.hasPath("out") ? l.getInt("out") : 0,
                     l.hasPath("activation") ? l.getString("activation") : "identity", l.hasPath("dropout") ? l.getDouble("dropout") : 0));
         }

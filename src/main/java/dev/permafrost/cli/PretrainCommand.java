@@ -14,6 +14,6 @@ final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return TrainJob.run(options.settings(), TrainJob.Kind.PRETRAIN, System.out);
+        return TrainJob.run(options.settings(), TrainJob.Kind.PRETRAIN, TrainJob.Start.of(options), System.out);
     }
 }

@@ -7,7 +7,9 @@ import dev.permafrost.freeze.Label;
 import dev.permafrost.ps.rpc.AuditRecord;
 import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.shard.Shard;
+import dev.permafrost.checkpoint.CheckpointStore;
 import dev.permafrost.spark.DatasetInput;
+import dev.permafrost.train.TrainState;
 import dev.permafrost.data.HadoopFiles;
 import dev.permafrost.spark.SparkEpochRunner;
 import dev.permafrost.spark.SparkSessions;
@@ -31,18 +33,48 @@ import java.util.TreeMap;
 final class TrainJob {
     enum Kind { PRETRAIN, FINETUNE }
 
+    /** How to begin: resume automatically from a checkpoint when there is one, insist on it, or start over. */
+    enum Start {
+        AUTO, RESUME, FRESH;
+
+        static Start of(JobOptions o) {
+            if (o.resume && o.fresh) throw new IllegalArgumentException("--resume and --fresh contradict each other: pick one");
+            return o.resume ? RESUME : o.fresh ? FRESH : AUTO;
+        }
+    }
+
     private TrainJob() {
     }
 
-    static int run(JobSettings s, Kind kind, PrintStream out) throws IOException {
+    static int run(JobSettings s, Kind kind, Start start, PrintStream out) throws IOException {
         String outDir = s.required("out", "--out DIR");
         TrainingConfig config = s.training();
         SparkSession spark = SparkSessions.start(master(s), "permafrost " + kind.name().toLowerCase(Locale.ROOT));
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         HadoopFiles files = new HadoopFiles(sc.hadoopConfiguration());
         try {
-            if (!s.root().getBoolean("overwrite") && (files.exists(outDir + "/model.zip") || files.exists(outDir + "/metrics.json"))) {
+            boolean finished = files.exists(outDir + "/model.zip") || files.exists(outDir + "/metrics.json");
+            if (finished && !s.root().getBoolean("overwrite")) {
                 throw new IllegalArgumentException(outDir + " already holds a run (model.zip or metrics.json): choose another --out or pass --overwrite");
+            }
+            // Overwriting a finished run starts a new one: its checkpoints are not a place to resume from.
+            if (finished) start = Start.FRESH;
+            CheckpointStore store = new CheckpointStore(files, outDir + "/checkpoints", s.root().getInt("train.keep-checkpoints"));
+            if (start == Start.FRESH && !store.names().isEmpty()) {
+                out.println("--fresh: discarding " + store.names().size() + " checkpoints in " + store.dir());
+                files.deleteRecursively(store.dir());
+            }
+            TrainState resume = null;
+            if (start != Start.FRESH) {
+                var found = store.latestValid(msg -> out.println("warning: " + msg));
+                if (found.isEmpty() && start == Start.RESUME) {
+                    throw new IllegalArgumentException("--resume: no valid checkpoint in " + store.dir() + "; run without --resume to start");
+                }
+                if (found.isPresent()) {
+                    resume = found.get().state();
+                    out.printf(Locale.ROOT, "resuming from %s/%s: epoch %d, step %d of the epoch (%d steps done)%n", store.dir(),
+                            found.get().name(), resume.epoch() + 1, resume.stepInEpoch(), resume.version());
+                }
             }
             Network network = startingNetwork(s, kind, files, config.seed());
             out.printf(Locale.ROOT, "%s: %,d parameters; %d workers x %d samples per step; %s; Spark %s%n", kind.name().toLowerCase(Locale.ROOT),
@@ -53,12 +85,16 @@ final class TrainJob {
                     train.dropped() > 0 ? " (" + train.dropped() + " bad rows dropped)" : "");
             long started = System.nanoTime();
             DistributedTrainer.Result result;
+            CheckpointLog checkpoints;
             try (SparkEpochRunner runner = new SparkEpochRunner(sc, train.rows(), train.width(), train.classes())) {
                 var sparkSettings = new java.util.HashMap<String, String>();
                 for (var kv : sc.getConf().getAll()) sparkSettings.put(kv._1(), kv._2());
+                CheckpointLog log = new CheckpointLog(store, out);
                 result = new DistributedTrainer(config, driverHost(spark), s.root().getInt("train.max-epoch-attempts"),
                         dev.permafrost.ps.rpc.Tls.fromSparkSettings(sparkSettings))
-                        .fit(network, train.count(), runner, new ProgressPrinter(out, config.epochs()));
+                        .fit(network, train.count(), runner, new ProgressPrinter(out, config.epochs()), resume,
+                                new DistributedTrainer.Checkpointing(s.root().getInt("train.checkpoint-every"), log::write));
+                checkpoints = log;
             }
             double seconds = (System.nanoTime() - started) / 1e9;
             double accuracy = Double.NaN;
@@ -83,13 +119,41 @@ final class TrainJob {
             } finally {
                 Files.deleteIfExists(tmp);
             }
-            files.write(outDir, "metrics.json", json(metrics(kind, config, result, seconds, samples, accuracy, train)));
+            JsonObject metrics = metrics(kind, config, result, seconds, samples, accuracy, train);
+            metrics.addProperty("checkpointsWritten", checkpoints.count);
+            metrics.addProperty("checkpointSeconds", checkpoints.seconds);
+            metrics.addProperty("checkpointBytes", checkpoints.lastBytes);
+            if (resume != null) metrics.addProperty("resumedFromVersion", resume.version());
+            files.write(outDir, "metrics.json", json(metrics));
             files.write(outDir, "audit.json", json(audit(result, s, network)));
             out.println("wrote " + outDir + "/model.zip, metrics.json and audit.json");
             train.rows().unpersist();
             return 0;
         } finally {
             spark.stop();
+        }
+    }
+
+    /** Writes checkpoints and says what each cost. */
+    static final class CheckpointLog {
+        private final CheckpointStore store;
+        private final PrintStream out;
+        int count;
+        double seconds;
+        long lastBytes;
+
+        CheckpointLog(CheckpointStore store, PrintStream out) {
+            this.store = store;
+            this.out = out;
+        }
+
+        void write(TrainState state) {
+            CheckpointStore.Written w = store.write(state);
+            count++;
+            seconds += w.seconds();
+            lastBytes = w.bytes();
+            out.printf(Locale.ROOT, "checkpoint %s (epoch %d, step %d of the epoch): %.2f MB in %.2f s%n", w.name(), state.epoch() + 1,
+                    state.stepInEpoch(), w.bytes() / 1e6, w.seconds());
         }
     }
 

@@ -57,5 +57,7 @@ class JobSettingsTest {
                 .getMessage().contains("not valid HOCON"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(null, List.of()).required("out", "--out DIR"))
                 .getMessage().contains("--out DIR"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(null, List.of("model.layers.3.out=10")).modelSpec())
+                .getMessage().contains("repeat the list"));
     }
 }
