@@ -1,7 +1,6 @@
 package dev.permafrost.spark;
 
 import dev.permafrost.data.LabeledData;
-import dev.permafrost.train.EpochPlan;
 import dev.permafrost.train.EpochTask;
 import dev.permafrost.train.Network;
 import dev.permafrost.train.RemoteWorker;
@@ -10,7 +9,6 @@ import dev.permafrost.train.WorkerModel;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.broadcast.Broadcast;
-import org.nd4j.linalg.dataset.DataSet;
 import scala.Tuple2;
 import scala.collection.Iterator;
 import scala.collection.JavaConverters;
@@ -46,21 +44,7 @@ final class WorkerTask extends AbstractFunction1<Iterator<Tuple2<Integer, Exampl
         LocalRows local = LocalRows.of(JavaConverters.asJavaIterator(rows), task.rows(), width, classes);
         WorkerModel wm = WorkerModel.decode(model.value());
         Network network = ExecutorNetworks.get(job, worker, model.id(), wm);
-        EpochPlan plan = task.plan();
-        WorkerBatches batches = new WorkerBatches() {
-            @Override
-            public int steps() {
-                return plan.steps();
-            }
-
-            @Override
-            public DataSet batch(int step) {
-                int[] r = plan.slice(step, worker);
-                int[] rowsLocal = new int[r[1] - r[0]];
-                for (int k = r[0]; k < r[1]; k++) rowsLocal[k - r[0]] = local.localIndex(plan.order()[k]);
-                return local.data().batch(rowsLocal, 0, rowsLocal.length);
-            }
-        };
+        WorkerBatches batches = WorkerBatches.of(local.data(), task.plan(), worker, local::localIndex);
         String executor = executorName();
         try (var client = task.client()) {
             RemoteWorker.Report report = RemoteWorker.runEpoch(network, wm.shards(), task, batches, worker, client, executor);

@@ -11,6 +11,14 @@ public interface WorkerBatches {
 
     /** Worker {@code worker}'s slices of an in-memory dataset under an epoch plan. */
     static WorkerBatches of(LabeledData data, EpochPlan plan, int worker) {
+        return of(data, plan, worker, java.util.function.IntUnaryOperator.identity());
+    }
+
+    /**
+     * The same, for a dataset holding only part of the rows: {@code localIndex} maps a row's global index (as the plan
+     * numbers it) to its position in {@code data}.
+     */
+    static WorkerBatches of(LabeledData data, EpochPlan plan, int worker, java.util.function.IntUnaryOperator localIndex) {
         return new WorkerBatches() {
             @Override
             public int steps() {
@@ -20,7 +28,9 @@ public interface WorkerBatches {
             @Override
             public DataSet batch(int step) {
                 int[] r = plan.slice(step, worker);
-                return data.batch(plan.order(), r[0], r[1]);
+                int[] rows = new int[r[1] - r[0]];
+                for (int k = r[0]; k < r[1]; k++) rows[k - r[0]] = localIndex.applyAsInt(plan.order()[k]);
+                return data.batch(rows, 0, rows.length);
             }
         };
     }
