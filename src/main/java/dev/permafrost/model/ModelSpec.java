@@ -57,8 +57,13 @@ public record ModelSpec(int inputs, List<LayerSpec> layers) {
     }
 
     public MultiLayerNetwork build(long seed) {
+        return build(seed, new NoOp());
+    }
+
+    /** With DL4J's own updater, for comparing against plain DL4J training; Permafrost's jobs use {@link #build(long)}. */
+    public MultiLayerNetwork build(long seed, org.nd4j.linalg.learning.config.IUpdater updater) {
         var list = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT).weightInit(WeightInit.RELU)
-                .updater(new NoOp()).list();
+                .updater(updater).list();
         int in = inputs;
         for (LayerSpec l : layers) {
             Activation act = activation(l);

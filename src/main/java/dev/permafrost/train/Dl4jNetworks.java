@@ -121,7 +121,16 @@ public final class Dl4jNetworks {
 
         @Override
         public float[] paramsCopy() {
-            return flatParams().dup().data().asFloat();
+            return heapCopy(flatParams());
+        }
+
+        /**
+         * The array's values on the heap, with one copy: DL4J's flat views own their buffers outright, so the buffer
+         * can be read directly; anything else (a view with an offset) is duplicated first.
+         */
+        static float[] heapCopy(INDArray a) {
+            if (a.offset() == 0 && a.data().length() == a.length() && a.dataType() == DataType.FLOAT) return a.data().asFloat();
+            return a.dup().data().asFloat();
         }
 
         @Override
@@ -134,7 +143,7 @@ public final class Dl4jNetworks {
         public Gradients gradient(DataSet batch) {
             int n = (int) batch.getFeatures().size(0);
             double score = computeScore(batch);
-            float[] g = flatGradient().dup().data().asFloat();
+            float[] g = heapCopy(flatGradient());
             for (long[] r : statisticRanges) {
                 for (int i = (int) r[0]; i < r[1]; i++) g[i] = g[i] * n;
             }

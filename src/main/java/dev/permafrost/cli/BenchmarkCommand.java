@@ -1,0 +1,140 @@
+package dev.permafrost.cli;
+
+import dev.permafrost.data.FashionMnist;
+import dev.permafrost.data.LabeledData;
+import dev.permafrost.freeze.FreezePlan;
+import dev.permafrost.freeze.FreezeSchedule;
+import dev.permafrost.model.ModelSpec;
+import dev.permafrost.optim.OptimizerConfig;
+import dev.permafrost.shard.ShardLayout;
+import dev.permafrost.spark.SparkEpochRunner;
+import dev.permafrost.spark.SparkSessions;
+import dev.permafrost.train.DistributedTrainer;
+import dev.permafrost.train.Dl4jNetworks;
+import dev.permafrost.train.LocalTrainer;
+import dev.permafrost.train.ThreadEpochRunner;
+import dev.permafrost.train.TrainingConfig;
+import dev.permafrost.train.TrainingListener;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.nd4j.linalg.learning.config.Adam;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Training throughput side by side in one run, on the same data and global batch: plain DL4J {@code fit} (the
+ * baseline), Permafrost's single-process trainer, the distributed path over gRPC with worker threads, and Spark
+ * barrier epochs in local mode; each with everything trainable and with {@code pretrained.*} frozen. Ratios are to
+ * the baseline measured in the same run.
+ */
+@Command(name = "benchmark", mixinStandardHelpOptions = true,
+        description = "Measure training throughput of each path side by side and write the ratios to a Markdown file.")
+final class BenchmarkCommand implements Callable<Integer> {
+    @Option(names = "--rows", defaultValue = "12800", description = "Training rows per timed epoch (default ${DEFAULT-VALUE}).")
+    int rows;
+    @Option(names = "--repeats", defaultValue = "3", description = "Timed epochs per path; the median is reported (default ${DEFAULT-VALUE}).")
+    int repeats;
+    @Option(names = "--out", defaultValue = "BENCHMARKS.md", description = "Markdown file to write (default ${DEFAULT-VALUE}).")
+    Path out;
+    @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist", description = "Fashion-MNIST IDX folder.")
+    Path data;
+
+    private record Row(String path, String freezing, double samplesPerSecond) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        LabeledData train = FashionMnist.load(data, FashionMnist.Split.TRAIN).head(rows);
+        ModelSpec spec = ModelSpec.fashion(10);
+        List<Row> results = new ArrayList<>();
+        SparkSession spark = SparkSessions.start("local[2]", "permafrost benchmark");
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        var sparkRows = SparkSessions.rows(sc, train, 4);
+        try {
+            for (boolean frozen : new boolean[]{false, true}) {
+                String freezing = frozen ? "pretrained.* frozen" : "all trainable";
+                FreezeSchedule schedule = frozen ? FreezeSchedule.constant(FreezePlan.freezing("pretrained.*")) : FreezeSchedule.constant(FreezePlan.NOTHING_FROZEN);
+                OptimizerConfig adam = OptimizerConfig.Adam.adam(1e-3);
+                results.add(new Row("DL4J `fit`, one JVM, batch 64 (baseline)", freezing, median(() -> dl4jFit(spec, train, frozen))));
+                results.add(new Row("Permafrost single-process trainer, W=1 x 64", freezing, median(() -> {
+                    var c = new TrainingConfig(1, 64, 1, 42, adam, schedule, ShardLayout.DEFAULT_MAX_SHARD_LENGTH, 50);
+                    long t = System.nanoTime();
+                    new LocalTrainer(c).fit(Dl4jNetworks.of(spec.build(42)), train, TrainingListener.NONE);
+                    return train.size() / ((System.nanoTime() - t) / 1e9);
+                })));
+                results.add(new Row("Permafrost distributed, 2 worker threads over gRPC, W=2 x 32", freezing, median(() -> {
+                    var c = new TrainingConfig(2, 32, 1, 42, adam, schedule, ShardLayout.DEFAULT_MAX_SHARD_LENGTH, 50);
+                    try (ThreadEpochRunner runner = new ThreadEpochRunner(train, 2)) {
+                        long t = System.nanoTime();
+                        new DistributedTrainer(c, "127.0.0.1", 1).fit(Dl4jNetworks.of(spec.build(42)), train.size(), runner, TrainingListener.NONE);
+                        return train.size() / ((System.nanoTime() - t) / 1e9);
+                    }
+                })));
+                results.add(new Row("Permafrost on Spark local[2], barrier epoch, W=2 x 32", freezing, median(() -> {
+                    var c = new TrainingConfig(2, 32, 1, 42, adam, schedule, ShardLayout.DEFAULT_MAX_SHARD_LENGTH, 50);
+                    try (SparkEpochRunner runner = new SparkEpochRunner(sc, sparkRows, train.width(), train.classes())) {
+                        long t = System.nanoTime();
+                        new DistributedTrainer(c, "127.0.0.1", 1).fit(Dl4jNetworks.of(spec.build(42)), train.size(), runner, TrainingListener.NONE);
+                        return train.size() / ((System.nanoTime() - t) / 1e9);
+                    }
+                })));
+            }
+        } finally {
+            spark.stop();
+        }
+        String md = markdown(results);
+        Files.writeString(out, md, StandardCharsets.UTF_8);
+        System.out.print(md);
+        return 0;
+    }
+
+    private static double dl4jFit(ModelSpec spec, LabeledData train, boolean frozen) {
+        MultiLayerNetwork net = spec.build(42, new Adam(1e-3));
+        if (frozen) net = new TransferLearning.Builder(net).setFeatureExtractor(2).build();
+        int[] order = new int[train.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        long t = System.nanoTime();
+        for (int from = 0; from + 64 <= order.length; from += 64) net.fit(train.batch(order, from, from + 64));
+        return (order.length / 64 * 64) / ((System.nanoTime() - t) / 1e9);
+    }
+
+    /** One untimed warm-up run, then the median of the timed ones: the JIT and native libraries settle first. */
+    private double median(DoubleSupplier run) {
+        run.getAsDouble();
+        double[] r = new double[repeats];
+        for (int i = 0; i < repeats; i++) r[i] = run.getAsDouble();
+        java.util.Arrays.sort(r);
+        return r[repeats / 2];
+    }
+
+    private String markdown(List<Row> results) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Benchmarks\n\n");
+        sb.append("Written by `deploy/permafrost benchmark` (").append(getClass().getSimpleName()).append("): training throughput of each path, ")
+                .append("measured side by side in one run on the same data. Fashion-MNIST, the demo network (Dense 784-256, BatchNorm, ")
+                .append("Dense 256-128, Output 10), Adam lr 1e-3, global batch 64, ").append(String.format(Locale.ROOT, "%,d", rows))
+                .append(" rows per epoch, median of ").append(repeats).append(" timed epochs after one warm-up; ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" cores, OMP_NUM_THREADS=")
+                .append(System.getenv().getOrDefault("OMP_NUM_THREADS", "unset")).append(". A ratio is samples/s over the DL4J baseline ")
+                .append("of the same freezing in the same run; the machines are shared, so only ratios carry over.\n\n");
+        sb.append("| path | freezing | samples/s | ratio to DL4J `fit` |\n|---|---|---:|---:|\n");
+        for (Row r : results) {
+            double base = results.stream().filter(b -> b.freezing().equals(r.freezing())).findFirst().orElseThrow().samplesPerSecond();
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %.2f |%n", r.path(), r.freezing(), r.samplesPerSecond(), r.samplesPerSecond() / base));
+        }
+        sb.append("\nThe distributed rows include each epoch's fixed costs: starting the parameter service, broadcasting the model, ")
+                .append("building the workers' networks and, on Spark, routing the rows to the workers' partitions.\n");
+        return sb.toString();
+    }
+}
