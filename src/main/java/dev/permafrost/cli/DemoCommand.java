@@ -15,7 +15,6 @@ import dev.permafrost.train.Evaluation;
 import dev.permafrost.train.FrozenBitsWatch;
 import dev.permafrost.train.LocalTrainer;
 import dev.permafrost.train.TrainingConfig;
-import dev.permafrost.train.TrainingListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -82,7 +81,7 @@ final class DemoCommand implements Callable<Integer> {
         FrozenBitsWatch watch = new FrozenBitsWatch();
         long started = System.nanoTime();
         LocalTrainer.Result result = new LocalTrainer(config).fit(Dl4jNetworks.of(FashionMlp.build(FashionMnist.CLASSES, seed)),
-                train, Listeners.of(new ProgressPrinter(System.out, epochs), watch, TrainingListener.NONE));
+                train, Listeners.of(new ProgressPrinter(System.out, epochs), watch));
         double seconds = (System.nanoTime() - started) / 1e9;
         double accuracy = Evaluation.accuracy(result.network(), test);
 

@@ -30,8 +30,7 @@ final class ImportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         FashionMnist.ClassRange range = FashionMnist.ClassRange.parse(classes);
-        String m = master != null ? master : System.getProperty("spark.master") != null ? null : "local[*]";
-        SparkSession spark = SparkSessions.start(m, "permafrost import-fashion-mnist");
+        SparkSession spark = SparkSessions.start(SparkSessions.masterFor(master), "permafrost import-fashion-mnist");
         try {
             var files = new dev.permafrost.data.HadoopFiles(spark.sparkContext().hadoopConfiguration());
             if (!overwrite && (files.exists(out + "/train") || files.exists(out + "/test"))) {

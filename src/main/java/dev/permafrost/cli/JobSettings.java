@@ -62,8 +62,7 @@ public record JobSettings(Config config) {
 
     private static void checkKeys(Config user, Config defaults, Path jobFile) {
         Set<String> valid = new TreeSet<>();
-        for (Map.Entry<String, ConfigValue> e : defaults.entrySet()) valid.add(e.getKey());
-        addNullKeys(defaults, valid);
+        addKeys(defaults.root(), "", valid);
         for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
             String key = e.getKey();
             if (valid.contains(key) || valid.stream().anyMatch(v -> key.startsWith(v + "."))) continue;
@@ -73,9 +72,13 @@ public record JobSettings(Config config) {
         }
     }
 
-    /** entrySet skips null values; the keys that default to null are valid too. */
-    private static void addNullKeys(Config defaults, Set<String> valid) {
-        for (String k : List.of("master", "out", "data.path", "data.test-path", "model.path")) valid.add(ROOT + "." + k);
+    /** Every leaf path of the defaults, those that default to null included (Config.entrySet skips them). */
+    private static void addKeys(com.typesafe.config.ConfigObject object, String prefix, Set<String> valid) {
+        for (Map.Entry<String, ConfigValue> e : object.entrySet()) {
+            String path = prefix + e.getKey(); // defaults.conf keys hold no dots, so no quoting is needed
+            if (e.getValue() instanceof com.typesafe.config.ConfigObject child) addKeys(child, path + ".", valid);
+            else valid.add(path);
+        }
     }
 
     public Config root() {

@@ -158,10 +158,7 @@ final class TrainJob {
     }
 
     static String master(JobSettings s) {
-        String m = s.string("master");
-        if (m != null) return m;
-        if (System.getProperty("spark.master") != null) return null; // spark-submit set it
-        return "local[*]";
+        return SparkSessions.masterFor(s.string("master"));
     }
 
     private static String driverHost(SparkSession spark) {

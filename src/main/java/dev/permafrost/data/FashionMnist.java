@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -137,11 +136,5 @@ public final class FashionMnist {
         public String toString() {
             return from == to ? Integer.toString(from) : from + "-" + to;
         }
-    }
-
-    static String describe(LabeledData d) {
-        int[] counts = new int[d.classes()];
-        for (int y : d.labels()) counts[y]++;
-        return d.size() + " rows, per class " + Arrays.toString(counts);
     }
 }

@@ -197,7 +197,7 @@ public final class ParameterServer {
     }
 
     /** The optimizer state of a shard, or null: frozen shards and running statistics have none. */
-    public synchronized Object optimizerState(int shardIndex) {
+    public synchronized ShardState optimizerState(int shardIndex) {
         TrainableShard t = trainable.get(shardIndex);
         return t == null ? null : t.state;
     }

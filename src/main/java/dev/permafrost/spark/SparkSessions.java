@@ -30,6 +30,15 @@ public final class SparkSessions {
         return SparkSession.builder().config(conf).getOrCreate();
     }
 
+    /**
+     * The master to ask for: the one requested, else none (spark-submit already set {@code spark.master}), else an
+     * embedded {@code local[*]}.
+     */
+    public static String masterFor(String requested) {
+        if (requested != null) return requested;
+        return System.getProperty("spark.master") != null ? null : "local[*]";
+    }
+
     /** In-memory rows as a cached RDD with stable indices. */
     public static JavaRDD<Example> rows(JavaSparkContext sc, LabeledData data, int partitions) {
         List<Example> list = new ArrayList<>(data.size());

@@ -101,8 +101,8 @@ public final class DistributedTrainer {
                 listener.onEpochStart(epoch, labels, transition, initial);
                 long start = resume != null && epoch == resume.epoch() ? resume.epochStartVersion() : core.version();
                 snapshots.at(epoch, start, phase, labels);
-                progress.startEpoch(epoch, start, EpochPlan.of(rows, w, config.batchPerWorker(), config.seed(), epoch).steps());
                 int steps = EpochPlan.of(rows, w, config.batchPerWorker(), config.seed(), epoch).steps();
+                progress.startEpoch(epoch, start, steps);
                 EpochTask task = null;
                 for (int attempt = 1; ; attempt++) {
                     service.startAttempt(++attempts);

@@ -136,7 +136,7 @@ class ParameterServerTest {
         ParameterServer ps = new ParameterServer(layout.withLabels(phases.get(0)), initial(), adam);
         for (int s = 0; s < 3; s++) ps.step(List.of(new WorkerPush(0, ps.version(), 2, 0, grads(ps.layout(), s, 1f))));
         Shard features = ps.layout().shards().get(0);
-        assertEquals(3, ((dev.permafrost.optim.ShardState) ps.optimizerState(features.index())).step());
+        assertEquals(3, ps.optimizerState(features.index()).step());
 
         var frozen = ps.relabel(layout.withLabels(phases.get(1)));
         assertTrue(frozen.newlyFrozen().contains(ps.layout().shards().get(0)));
@@ -150,7 +150,7 @@ class ParameterServerTest {
 
         var released = ps.relabel(layout.withLabels(phases.get(2)));
         assertEquals(frozen.newlyFrozen().size(), released.newlyTrainable().size());
-        var state = (dev.permafrost.optim.ShardState) ps.optimizerState(features.index());
+        var state = ps.optimizerState(features.index());
         assertNotNull(state);
         assertEquals(0, state.step(), "an unfrozen shard starts with fresh state");
         assertEquals(Label.TRAINABLE, ps.layout().shards().get(0).label());

@@ -101,15 +101,11 @@ public final class ParameterService implements AutoCloseable {
      * error (their tasks end instead of holding task slots), and calls from older attempts are refused from now on.
      */
     public void startAttempt(int newAttempt) {
-        List<Pending> waiting;
         synchronized (this) {
             if (newAttempt <= attempt && newAttempt != 0) throw new IllegalArgumentException("attempt " + newAttempt + " is not after " + attempt);
             attempt = newAttempt;
-            waiting = new ArrayList<>(pending.values());
-            pending.clear();
         }
-        StatusRuntimeException superseded = Status.ABORTED.withDescription("superseded by attempt " + newAttempt).asRuntimeException();
-        for (Pending p : waiting) respond(p.reply(), null, superseded);
+        abortWaiting(Status.ABORTED.withDescription("superseded by attempt " + newAttempt).asRuntimeException());
     }
 
     /** Why the job must stop, or null. */
@@ -184,7 +180,7 @@ public final class ParameterService implements AutoCloseable {
                 }
             }
         } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) failWaiting(e);
+            if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) abortWaiting(e);
             reply.onError(e);
             return;
         } catch (RuntimeException e) {
@@ -220,7 +216,8 @@ public final class ParameterService implements AutoCloseable {
         return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException();
     }
 
-    private void failWaiting(StatusRuntimeException e) {
+    /** Answers every waiting push with {@code e}, so no task stays blocked on a step that will not come. */
+    private void abortWaiting(StatusRuntimeException e) {
         List<Pending> waiting;
         synchronized (this) {
             waiting = new ArrayList<>(pending.values());
