@@ -10,7 +10,7 @@ import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.spark.SparkEpochRunner;
 import dev.permafrost.spark.SparkSessions;
 import dev.permafrost.train.DistributedTrainer;
-import dev.permafrost.train.Dl4jNetworks;
+import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.train.LocalTrainer;
 import dev.permafrost.train.ThreadEpochRunner;
 import dev.permafrost.train.TrainingConfig;
@@ -21,6 +21,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.nd4j.linalg.learning.config.Adam;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.charset.StandardCharsets;
@@ -45,17 +46,18 @@ final class BenchmarkCommand implements Callable<Integer> {
     int rows;
     @Option(names = "--repeats", defaultValue = "3", description = "Timed epochs per path; the median is reported (default ${DEFAULT-VALUE}).")
     int repeats;
-    @Option(names = "--out", defaultValue = "BENCHMARKS.md", description = "Markdown file to write (default ${DEFAULT-VALUE}).")
-    Path out;
-    @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist", description = "Fashion-MNIST IDX folder.")
-    Path data;
+    @Option(names = "--report", paramLabel = "FILE", defaultValue = "BENCHMARKS.md",
+            description = "Markdown file to write (default ${DEFAULT-VALUE}).")
+    Path report;
+    @Mixin
+    IdxOption idx;
 
     private record Row(String path, String freezing, double samplesPerSecond) {
     }
 
     @Override
     public Integer call() throws Exception {
-        LabeledData train = FashionMnist.load(data, FashionMnist.Split.TRAIN).head(rows);
+        LabeledData train = FashionMnist.load(idx.idx, FashionMnist.Split.TRAIN).head(rows);
         ModelSpec spec = ModelSpec.fashion(10);
         List<Row> results = new ArrayList<>();
         SparkSession spark = SparkSessions.start("local[2]", "permafrost benchmark");
@@ -94,7 +96,7 @@ final class BenchmarkCommand implements Callable<Integer> {
             spark.stop();
         }
         String md = markdown(results);
-        Files.writeString(out, md, StandardCharsets.UTF_8);
+        Files.writeString(report, md, StandardCharsets.UTF_8);
         System.out.print(md);
         return 0;
     }

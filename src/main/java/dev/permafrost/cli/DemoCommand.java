@@ -1,21 +1,20 @@
 package dev.permafrost.cli;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import dev.permafrost.data.FashionMnist;
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
+import dev.permafrost.io.Json;
 import dev.permafrost.freeze.FreezeSchedule;
 import dev.permafrost.model.FashionMlp;
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.shard.ShardLayout;
-import dev.permafrost.train.Dl4jNetworks;
-import dev.permafrost.train.Evaluation;
+import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.network.Evaluation;
 import dev.permafrost.train.FrozenBitsWatch;
 import dev.permafrost.train.LocalTrainer;
 import dev.permafrost.train.TrainingConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -23,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -36,11 +34,10 @@ import java.util.concurrent.Callable;
         description = "Train the demo network on Fashion-MNIST with W simulated workers, freeze part of it mid-run, and verify "
                 + "after every step that frozen parameters stay bit-identical.")
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--data", paramLabel = "DIR", description = "Folder with the Fashion-MNIST IDX files (default ${DEFAULT-VALUE}).",
-            defaultValue = "/usr/share/datasets/fashion-mnist")
-    Path data;
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/demo", description = "Where model.zip and metrics.json go (default ${DEFAULT-VALUE}).")
-    Path out;
+    @Mixin
+    IdxOption idx;
+    @Mixin
+    OutputOptions output;
     @Option(names = "--workers", defaultValue = "2", description = "Simulated workers (default ${DEFAULT-VALUE}).")
     int workers;
     @Option(names = "--batch", defaultValue = "32", description = "Samples per worker per step (default ${DEFAULT-VALUE}).")
@@ -49,34 +46,39 @@ final class DemoCommand implements Callable<Integer> {
     int epochs;
     @Option(names = "--freeze-from", defaultValue = "2", description = "First epoch with the freeze patterns applied (default ${DEFAULT-VALUE}).")
     int freezeFrom;
-    @Option(names = "--freeze", paramLabel = "PATTERN", description = "Patterns frozen from --freeze-from (default pretrained.*).")
-    List<String> freeze = new ArrayList<>(List.of("pretrained.*"));
+    @Mixin
+    FreezeOptions freeze;
     @Option(names = "--rows", defaultValue = "0", description = "Use only the first N training rows (0 = all 60,000).")
     int rows;
     @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE}).")
     double lr;
     @Option(names = "--seed", defaultValue = "42", description = "Seed for initial weights and data order (default ${DEFAULT-VALUE}).")
     long seed;
-    @Option(names = "--overwrite", description = "Replace the outputs of an earlier run in --out.")
-    boolean overwrite;
+    /** freeze-demo's metrics.json. */
+    record DemoMetrics(double testAccuracy, long steps, double seconds, double samplesPerSecond, double lastEpochLoss,
+                       long frozenElementComparisons, int frozenShardAudits, List<String> frozenParameters) {
+    }
 
     @Override
     public Integer call() throws IOException {
+        Path out = Path.of(output.out().orElse("out/demo"));
+        // Without --freeze the demo freezes the pretrained block, as the seed scenario does.
+        FreezePlan plan = freeze.freeze.isEmpty() ? FreezePlan.parse(List.of("pretrained.*"), freeze.keepTrainable) : freeze.plan();
         Path modelFile = out.resolve("model.zip");
         Path metricsFile = out.resolve("metrics.json");
-        if (!overwrite && (Files.exists(modelFile) || Files.exists(metricsFile))) {
+        if (!output.overwrite && (Files.exists(modelFile) || Files.exists(metricsFile))) {
             throw new IllegalArgumentException(out + " already holds a run (model.zip or metrics.json): choose another --out or pass --overwrite");
         }
-        LabeledData train = FashionMnist.load(data, FashionMnist.Split.TRAIN);
+        LabeledData train = FashionMnist.load(idx.idx, FashionMnist.Split.TRAIN);
         if (rows > 0) train = train.head(rows);
-        LabeledData test = FashionMnist.load(data, FashionMnist.Split.TEST);
+        LabeledData test = FashionMnist.load(idx.idx, FashionMnist.Split.TEST);
         System.out.printf(Locale.ROOT, "Fashion-MNIST: %,d training rows, %,d test rows; %d workers x %d samples per step%n",
                 train.size(), test.size(), workers, batch);
 
-        var schedule = FreezeSchedule.of(new FreezeSchedule.Phase(freezeFrom, FreezePlan.parse(freeze, List.of())));
+        var schedule = FreezeSchedule.of(new FreezeSchedule.Phase(freezeFrom, plan));
         var optimizer = new OptimizerConfig.Adam(lr, 0.9, 0.999, 1e-8, 0, false, true);
         var config = new TrainingConfig(workers, batch, epochs, seed, optimizer, schedule, ShardLayout.DEFAULT_MAX_SHARD_LENGTH, 1);
-        System.out.println("optimizer " + optimizer.describe() + "; from epoch " + freezeFrom + " frozen: " + freeze);
+        System.out.println("optimizer " + optimizer.describe() + "; from epoch " + freezeFrom + " frozen: " + plan.describe());
 
         FrozenBitsWatch watch = new FrozenBitsWatch();
         long started = System.nanoTime();
@@ -91,19 +93,10 @@ final class DemoCommand implements Callable<Integer> {
 
         Files.createDirectories(out);
         Dl4jNetworks.save(result.network(), modelFile);
-        JsonObject metrics = new JsonObject();
-        metrics.addProperty("testAccuracy", accuracy);
-        metrics.addProperty("steps", result.steps());
-        metrics.addProperty("seconds", seconds);
-        metrics.addProperty("samplesPerSecond", result.steps() * (double) workers * batch / seconds);
-        metrics.addProperty("lastEpochLoss", result.lastEpochLoss());
-        metrics.addProperty("frozenElementComparisons", watch.comparisons());
-        metrics.addProperty("frozenShardAudits", result.frozenAudits());
-        JsonArray frozen = new JsonArray();
-        watch.watched().keySet().stream().sorted().forEach(frozen::add);
-        metrics.add("frozenParameters", frozen);
+        DemoMetrics metrics = new DemoMetrics(accuracy, result.steps(), seconds, result.steps() * (double) workers * batch / seconds,
+                result.lastEpochLoss(), watch.comparisons(), result.frozenAudits(), watch.watched().keySet().stream().sorted().toList());
         Path tmp = Files.createTempFile(out, "metrics", ".partial");
-        Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(metrics), StandardCharsets.UTF_8);
+        Files.writeString(tmp, Json.write(metrics), StandardCharsets.UTF_8);
         Files.move(tmp, metricsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         System.out.println("wrote " + modelFile + " and " + metricsFile);
         return 0;

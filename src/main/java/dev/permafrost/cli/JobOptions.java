@@ -1,5 +1,6 @@
 package dev.permafrost.cli;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -13,22 +14,18 @@ final class JobOptions {
     Path job;
     @Parameters(paramLabel = "key=value", description = "Override any setting, e.g. train.epochs=3 optimizer.lr=3e-4.")
     List<String> overrides = new ArrayList<>();
-    @Option(names = "--data", paramLabel = "PATH", description = "Training data (data.path), any Hadoop FileSystem URI.")
-    String data;
-    @Option(names = "--test-data", paramLabel = "PATH", description = "Held-out data for accuracy (data.test-path).")
-    String testData;
-    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (out): model.zip, metrics.json, audit.json.")
-    String out;
+    @Mixin
+    DataOptions dataOptions;
+    @Mixin
+    OutputOptions output;
     @Option(names = "--workers", paramLabel = "W", description = "Workers, one Spark task each (train.workers).")
     Integer workers;
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs (train.epochs).")
     Integer epochs;
-    @Option(names = "--freeze", paramLabel = "PATTERN", description = "Freeze parameters matching PATTERN (freeze.patterns; repeatable).")
-    List<String> freeze = new ArrayList<>();
-    @Option(names = "--master", paramLabel = "URL", description = "Spark master (master), e.g. local[2] or spark://host:7077.")
-    String master;
-    @Option(names = "--overwrite", description = "Replace the outputs of an earlier, finished run in --out.")
-    boolean overwrite;
+    @Mixin
+    FreezeOptions freeze;
+    @Mixin
+    MasterOption masterOption;
     @Option(names = "--resume", description = "Resume from the newest valid checkpoint in --out (the default when one exists); fail if there is none.")
     boolean resume;
     @Option(names = "--fresh", description = "Start over: discard the checkpoints in --out.")
@@ -37,15 +34,20 @@ final class JobOptions {
     JobSettings settings(String... extra) {
         List<String> all = new ArrayList<>(overrides);
         for (String e : extra) all.add(e);
-        if (data != null) all.add("data.path=" + quote(data));
-        if (testData != null) all.add("data.test-path=" + quote(testData));
-        if (out != null) all.add("out=" + quote(out));
+        if (dataOptions.data != null) all.add("data.path=" + quote(dataOptions.data));
+        if (dataOptions.testData != null) all.add("data.test-path=" + quote(dataOptions.testData));
+        output.out().ifPresent(out -> all.add("out=" + quote(out)));
         if (workers != null) all.add("train.workers=" + workers);
         if (epochs != null) all.add("train.epochs=" + epochs);
-        if (!freeze.isEmpty()) all.add("freeze.patterns=[" + String.join(",", freeze.stream().map(JobOptions::quote).toList()) + "]");
-        if (master != null) all.add("master=" + quote(master));
-        if (overwrite) all.add("overwrite=true");
+        if (!freeze.freeze.isEmpty()) all.add("freeze.patterns=" + list(freeze.freeze));
+        if (!freeze.keepTrainable.isEmpty()) all.add("freeze.keep-trainable=" + list(freeze.keepTrainable));
+        if (masterOption.master != null) all.add("master=" + quote(masterOption.master));
+        if (output.overwrite) all.add("overwrite=true");
         return JobSettings.load(job, all);
+    }
+
+    private static String list(List<String> values) {
+        return "[" + String.join(",", values.stream().map(JobOptions::quote).toList()) + "]";
     }
 
     static String quote(String s) {

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -85,16 +86,15 @@ public record JobSettings(Config config) {
         return config.getConfig(ROOT);
     }
 
-    public String string(String path) {
-        return root().getIsNull(path) ? null : root().getString(path);
+    /** A setting that defaults to null: empty when it is not set. */
+    public Optional<String> optional(String path) {
+        return root().getIsNull(path) ? Optional.empty() : Optional.of(root().getString(path));
     }
 
+    /** A setting the job cannot run without; the error names the setting and the flag that sets it. */
     public String required(String path, String flag) {
-        String v = string(path);
-        if (v == null || v.isBlank()) {
-            throw new IllegalArgumentException("no " + path + " given: set it in the job file or pass " + flag);
-        }
-        return v;
+        return optional(path).filter(v -> !v.isBlank()).orElseThrow(() ->
+                new IllegalArgumentException("no " + path + " given: set it in the job file or pass " + flag));
     }
 
     public ModelSpec modelSpec() {

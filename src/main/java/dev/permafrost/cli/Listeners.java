@@ -2,10 +2,11 @@ package dev.permafrost.cli;
 
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.ps.ParameterServer;
-import dev.permafrost.train.Network;
+import dev.permafrost.network.Network;
 import dev.permafrost.train.TrainingListener;
 
 import java.util.List;
+import java.util.Optional;
 
 /** Calls several listeners in order. */
 record Listeners(List<TrainingListener> all) implements TrainingListener {
@@ -19,8 +20,8 @@ record Listeners(List<TrainingListener> all) implements TrainingListener {
     }
 
     @Override
-    public void onStep(StepEvent event, Network network) {
-        for (TrainingListener l : all) l.onStep(event, network);
+    public void onStep(StepEvent event, Optional<Network> localNetwork) {
+        for (TrainingListener l : all) l.onStep(event, localNetwork);
     }
 
     @Override

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "permafrost", mixinStandardHelpOptions = true, version = "Permafrost 0.1.0",
         description = "Fine-tuning where frozen weights provably never move.",
         subcommands = {ImportCommand.class, PretrainCommand.class, FinetuneCommand.class, VerifyCommand.class, ParamsCommand.class,
-                OptimReplayCommand.class, DemoCommand.class, BenchmarkCommand.class, CommandLine.HelpCommand.class})
+                OptimReplayCommand.class, DemoCommand.class, BenchmarkCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -1,8 +1,8 @@
 package dev.permafrost.cli;
 
 import dev.permafrost.model.FashionMlp;
-import dev.permafrost.train.Dl4jNetworks;
-import dev.permafrost.train.Network;
+import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.network.Network;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

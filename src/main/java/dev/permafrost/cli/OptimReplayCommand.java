@@ -33,7 +33,7 @@ final class OptimReplayCommand implements Callable<Integer> {
                 passed++;
                 System.out.printf("bit-exact  %s (%d steps x %d elements)%n", r.id(), r.steps(), r.elements());
             } else {
-                System.out.printf("MISMATCH   %s: %s%n", r.id(), r.firstDifference());
+                System.out.printf("MISMATCH   %s: %s%n", r.id(), r.firstDifference().orElseThrow());
             }
         }
         int failed = results.size() - passed;

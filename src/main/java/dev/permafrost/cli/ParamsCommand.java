@@ -1,17 +1,17 @@
 package dev.permafrost.cli;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import dev.permafrost.freeze.Label;
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.NamedParam;
+import dev.permafrost.io.Json;
 import dev.permafrost.model.ParamTable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** Lists a network's parameters with the label a freeze plan gives each: the table users otherwise print by hand. */
@@ -38,29 +38,23 @@ final class ParamsCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** One row of {@code params --json}. */
+    record ParamRow(String name, String layer, int layerIndex, String key, List<Long> shape, long offset, long length, String kind,
+                    String label) {
+    }
+
+    /** What {@code params --json} prints. */
+    record ParamsJson(List<ParamRow> params, long trainableElements, long frozenElements) {
+    }
+
     static String toJson(ParamLabels labels) {
-        JsonObject root = new JsonObject();
-        JsonArray params = new JsonArray();
+        List<ParamRow> rows = new ArrayList<>();
         for (int i = 0; i < labels.table().size(); i++) {
             NamedParam p = labels.table().get(i);
-            JsonObject o = new JsonObject();
-            o.addProperty("name", p.name());
-            o.addProperty("layer", p.layerName());
-            o.addProperty("layerIndex", p.layerIndex());
-            o.addProperty("key", p.key());
-            JsonArray shape = new JsonArray();
-            p.shape().forEach(shape::add);
-            o.add("shape", shape);
-            o.addProperty("offset", p.offset());
-            o.addProperty("length", p.length());
-            o.addProperty("kind", p.kind().label());
-            o.addProperty("label", labels.label(i).text());
-            params.add(o);
+            rows.add(new ParamRow(p.name(), p.layerName(), p.layerIndex(), p.key(), p.shape(), p.offset(), p.length(), p.kind().label(),
+                    labels.label(i).text()));
         }
-        root.add("params", params);
-        root.addProperty("trainableElements", labels.elements(Label.TRAINABLE));
-        root.addProperty("frozenElements", labels.elements(Label.FROZEN));
-        return new GsonBuilder().setPrettyPrinting().create().toJson(root);
+        return Json.write(new ParamsJson(rows, labels.elements(Label.TRAINABLE), labels.elements(Label.FROZEN)));
     }
 
     static void printTable(ParamLabels labels, PrintStream out) {

@@ -3,11 +3,12 @@ package dev.permafrost.cli;
 import dev.permafrost.freeze.Label;
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.ps.ParameterServer;
-import dev.permafrost.train.Network;
+import dev.permafrost.network.Network;
 import dev.permafrost.train.TrainingListener;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.Optional;
 
 /** Progress lines for people: a line every tenth of an epoch or every few seconds, and one per freeze transition. */
 final class ProgressPrinter implements TrainingListener {
@@ -21,28 +22,28 @@ final class ProgressPrinter implements TrainingListener {
     }
 
     @Override
-    public void onEpochStart(int epoch, ParamLabels labels, ParameterServer.Transition t, Network network) {
-        if (epoch == 0 || t.changed()) {
+    public void onEpochStart(int epoch, ParamLabels labels, ParameterServer.Transition transition, Network network) {
+        if (epoch == 0 || transition.changed()) {
             out.printf(Locale.ROOT, "epoch %d/%d (schedule epoch %d): %d parameters frozen (%,d elements), %d trainable (%,d elements)%n",
                     epoch + 1, epochs, epoch,
                     labels.names(Label.FROZEN).size(), labels.elements(Label.FROZEN), labels.names(Label.TRAINABLE).size(),
                     labels.elements(Label.TRAINABLE));
         }
-        if (t.changed()) {
+        if (transition.changed()) {
             out.printf(Locale.ROOT, "  transition: %d shards frozen (optimizer state dropped), %d released (fresh state, step 0)%n",
-                    t.newlyFrozen().size(), t.newlyTrainable().size());
+                    transition.newlyFrozen().size(), transition.newlyTrainable().size());
         }
     }
 
     @Override
-    public void onStep(StepEvent e, Network network) {
+    public void onStep(StepEvent event, Optional<Network> localNetwork) {
         long now = System.nanoTime();
-        int every = Math.max(1, e.stepsInEpoch() / 10);
-        boolean last = e.step() + 1 == e.stepsInEpoch();
-        if ((e.step() + 1) % every != 0 && !last && now - lastPrint < 5_000_000_000L) return;
+        int every = Math.max(1, event.stepsInEpoch() / 10);
+        boolean last = event.step() + 1 == event.stepsInEpoch();
+        if ((event.step() + 1) % every != 0 && !last && now - lastPrint < 5_000_000_000L) return;
         lastPrint = now;
-        out.printf(Locale.ROOT, "epoch %d/%d  step %d/%d  loss %.4f  %,.0f samples/s  ETA %s%n", e.epoch() + 1, epochs,
-                e.step() + 1, e.stepsInEpoch(), e.meanLoss(), e.samplesPerSecond(), eta(e.etaSeconds()));
+        out.printf(Locale.ROOT, "epoch %d/%d  step %d/%d  loss %.4f  %,.0f samples/s  ETA %s%n", event.epoch() + 1, epochs,
+                event.step() + 1, event.stepsInEpoch(), event.meanLoss(), event.samplesPerSecond(), eta(event.etaSeconds()));
     }
 
     @Override

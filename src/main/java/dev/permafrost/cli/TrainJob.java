@@ -1,22 +1,18 @@
 package dev.permafrost.cli;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import dev.permafrost.freeze.Label;
-import dev.permafrost.ps.rpc.AuditRecord;
-import dev.permafrost.shard.Fingerprint;
-import dev.permafrost.shard.Shard;
 import dev.permafrost.checkpoint.CheckpointStore;
 import dev.permafrost.spark.DatasetInput;
 import dev.permafrost.train.TrainState;
-import dev.permafrost.data.HadoopFiles;
+import dev.permafrost.io.HadoopFiles;
+import dev.permafrost.freeze.Label;
+import dev.permafrost.io.Json;
+import dev.permafrost.ps.rpc.Tls;
 import dev.permafrost.spark.SparkEpochRunner;
 import dev.permafrost.spark.SparkSessions;
 import dev.permafrost.train.DistributedTrainer;
-import dev.permafrost.train.Dl4jNetworks;
-import dev.permafrost.train.Evaluation;
-import dev.permafrost.train.Network;
+import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.network.Evaluation;
+import dev.permafrost.network.Network;
 import dev.permafrost.train.TrainingConfig;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -26,8 +22,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.Optional;
 
 /** A distributed training job (pretrain or finetune) from its settings to model.zip, metrics.json and audit.json. */
 final class TrainJob {
@@ -64,16 +59,17 @@ final class TrainJob {
                 out.println("--fresh: discarding " + store.names().size() + " checkpoints in " + store.dir());
                 files.deleteRecursively(store.dir());
             }
-            TrainState resume = null;
+            Optional<TrainState> resume = Optional.empty();
             if (start != Start.FRESH) {
                 var found = store.latestValid(msg -> out.println("warning: " + msg));
                 if (found.isEmpty() && start == Start.RESUME) {
                     throw new IllegalArgumentException("--resume: no valid checkpoint in " + store.dir() + "; run without --resume to start");
                 }
                 if (found.isPresent()) {
-                    resume = found.get().state();
+                    TrainState state = found.get().state();
+                    resume = Optional.of(state);
                     out.printf(Locale.ROOT, "resuming from %s/%s: epoch %d, step %d of the epoch (%d steps done)%n", store.dir(),
-                            found.get().name(), resume.epoch() + 1, resume.stepInEpoch(), resume.version());
+                            found.get().name(), state.epoch() + 1, state.stepInEpoch(), state.version());
                 }
             }
             Network network = startingNetwork(s, kind, files, config.seed());
@@ -81,7 +77,7 @@ final class TrainJob {
                     network.params().totalLength(), config.workers(), config.batchPerWorker(), config.optimizer().describe(), sc.master());
 
             DatasetInput.Loaded train = DatasetInput.read(spark, dataSpec(s, s.required("data.path", "--data PATH"), network));
-            out.printf(Locale.ROOT, "data: %,d rows from %s%s%n", train.count(), s.string("data.path"),
+            out.printf(Locale.ROOT, "data: %,d rows from %s%s%n", train.count(), s.required("data.path", "--data PATH"),
                     train.dropped() > 0 ? " (" + train.dropped() + " bad rows dropped)" : "");
             long started = System.nanoTime();
             DistributedTrainer.Result result;
@@ -91,16 +87,16 @@ final class TrainJob {
                 for (var kv : sc.getConf().getAll()) sparkSettings.put(kv._1(), kv._2());
                 CheckpointLog log = new CheckpointLog(store, out);
                 result = new DistributedTrainer(config, driverHost(spark), s.root().getInt("train.max-epoch-attempts"),
-                        dev.permafrost.ps.rpc.Tls.fromSparkSettings(sparkSettings))
+                        Tls.fromSparkSettings(sparkSettings))
                         .fit(network, train.count(), runner, new ProgressPrinter(out, config.epochs()), resume,
                                 new DistributedTrainer.Checkpointing(s.root().getInt("train.checkpoint-every"), log::write));
                 checkpoints = log;
             }
             double seconds = (System.nanoTime() - started) / 1e9;
             double accuracy = Double.NaN;
-            String testPath = s.string("data.test-path");
-            if (testPath != null) {
-                DatasetInput.Loaded test = DatasetInput.read(spark, dataSpec(s, testPath, network));
+            Optional<String> testPath = s.optional("data.test-path");
+            if (testPath.isPresent()) {
+                DatasetInput.Loaded test = DatasetInput.read(spark, dataSpec(s, testPath.get(), network));
                 accuracy = Evaluation.accuracy(result.network(), DatasetInput.collect(test));
                 test.rows().unpersist();
             }
@@ -119,13 +115,11 @@ final class TrainJob {
             } finally {
                 Files.deleteIfExists(tmp);
             }
-            JsonObject metrics = metrics(kind, config, result, seconds, samples, accuracy, train);
-            metrics.addProperty("checkpointsWritten", checkpoints.count);
-            metrics.addProperty("checkpointSeconds", checkpoints.seconds);
-            metrics.addProperty("checkpointBytes", checkpoints.lastBytes);
-            if (resume != null) metrics.addProperty("resumedFromVersion", resume.version());
+            RunReport.Metrics metrics = RunReport.metrics(kind.name().toLowerCase(Locale.ROOT), config, result, seconds, samples,
+                    Double.isNaN(accuracy) ? null : accuracy, train.count(), train.dropped(), checkpoints,
+                    resume.map(TrainState::version).orElse(null));
             files.write(outDir, "metrics.json", json(metrics));
-            files.write(outDir, "audit.json", json(audit(result, s, network)));
+            files.write(outDir, "audit.json", json(RunReport.audit(result, s.root().getStringList("freeze.patterns"))));
             out.println("wrote " + outDir + "/model.zip, metrics.json and audit.json");
             train.rows().unpersist();
             return 0;
@@ -157,8 +151,8 @@ final class TrainJob {
         }
     }
 
-    static String master(JobSettings s) {
-        return SparkSessions.masterFor(s.string("master"));
+    static Optional<String> master(JobSettings s) {
+        return SparkSessions.masterFor(s.optional("master"));
     }
 
     private static String driverHost(SparkSession spark) {
@@ -184,57 +178,7 @@ final class TrainJob {
                 badRows.equals("drop"));
     }
 
-    private static JsonObject metrics(Kind kind, TrainingConfig c, DistributedTrainer.Result r, double seconds, long samples,
-                                      double accuracy, DatasetInput.Loaded train) {
-        JsonObject m = new JsonObject();
-        m.addProperty("job", kind.name().toLowerCase(Locale.ROOT));
-        m.addProperty("rows", train.count());
-        m.addProperty("droppedRows", train.dropped());
-        m.addProperty("workers", c.workers());
-        m.addProperty("batchPerWorker", c.batchPerWorker());
-        m.addProperty("epochs", c.epochs());
-        m.addProperty("steps", r.steps());
-        m.addProperty("seconds", seconds);
-        m.addProperty("samplesPerSecond", samples / seconds);
-        m.addProperty("bytesPushedPerStep", r.bytesPushed() / Math.max(1, r.steps()));
-        m.addProperty("trainableElements", r.server().layout().elements(Label.TRAINABLE));
-        m.addProperty("frozenElements", r.server().layout().elements(Label.FROZEN));
-        m.addProperty("resubmittedEpochs", r.resubmissions());
-        if (!Double.isNaN(accuracy)) m.addProperty("testAccuracy", accuracy);
-        m.addProperty("optimizer", c.optimizer().describe());
-        return m;
-    }
-
-    private static JsonObject audit(DistributedTrainer.Result r, JobSettings s, Network network) {
-        JsonObject a = new JsonObject();
-        JsonArray shards = new JsonArray();
-        float[] flat = r.server().assemble();
-        for (Shard sh : r.server().layout().frozen()) {
-            JsonObject o = new JsonObject();
-            o.addProperty("shard", sh.index());
-            JsonArray names = new JsonArray();
-            sh.paramNames().forEach(names::add);
-            o.add("params", names);
-            o.addProperty("offset", sh.offset());
-            o.addProperty("length", sh.length());
-            o.addProperty("fingerprint", Fingerprint.hex(Fingerprint.of(flat, sh.start(), sh.length())));
-            shards.add(o);
-        }
-        a.add("frozenShards", shards);
-        Map<String, Integer> byExecutor = new TreeMap<>();
-        for (AuditRecord rec : r.audits()) byExecutor.merge(rec.executor(), rec.shardsChecked(), Integer::sum);
-        JsonObject execs = new JsonObject();
-        byExecutor.forEach(execs::addProperty);
-        a.add("shardChecksByExecutor", execs);
-        a.addProperty("checks", r.audits().size());
-        a.addProperty("result", "every frozen copy matched the canonical fingerprints");
-        JsonArray patterns = new JsonArray();
-        s.root().getStringList("freeze.patterns").forEach(patterns::add);
-        a.add("freezePatterns", patterns);
-        return a;
-    }
-
-    static byte[] json(JsonObject o) {
-        return new GsonBuilder().setPrettyPrinting().create().toJson(o).getBytes(StandardCharsets.UTF_8);
+    static byte[] json(Object record) {
+        return Json.write(record).getBytes(StandardCharsets.UTF_8);
     }
 }

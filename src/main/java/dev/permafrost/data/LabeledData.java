@@ -27,9 +27,9 @@ public record LabeledData(float[] features, int[] labels, int width, int classes
         return labels.length;
     }
 
-    /** The first {@code n} rows (all if fewer): for quick runs and tests. */
-    public LabeledData head(int n) {
-        int m = Math.min(n, size());
+    /** The first {@code rows} rows (all if fewer): for quick runs and tests. */
+    public LabeledData head(int rows) {
+        int m = Math.min(rows, size());
         return new LabeledData(Arrays.copyOf(features, m * width), Arrays.copyOf(labels, m), width, classes);
     }
 
@@ -46,11 +46,5 @@ public record LabeledData(float[] features, int[] labels, int width, int classes
         INDArray f = Nd4j.create(x, new long[]{n, width}, 'c');
         INDArray l = Nd4j.create(y, new long[]{n, classes}, 'c');
         return new DataSet(f, l);
-    }
-
-    public DataSet all() {
-        int[] rows = new int[size()];
-        for (int i = 0; i < rows.length; i++) rows[i] = i;
-        return batch(rows, 0, rows.length);
     }
 }

@@ -48,14 +48,6 @@ public record ModelSpec(int inputs, List<LayerSpec> layers) {
         return layers.get(layers.size() - 1).out();
     }
 
-    /** The same spec with an output layer of another width: a new head. */
-    public ModelSpec withClasses(int classes) {
-        var copy = new java.util.ArrayList<>(layers);
-        LayerSpec head = copy.remove(copy.size() - 1);
-        copy.add(new LayerSpec(head.name(), head.type(), classes, head.activation(), head.dropout()));
-        return new ModelSpec(inputs, copy);
-    }
-
     public MultiLayerNetwork build(long seed) {
         return build(seed, new NoOp());
     }

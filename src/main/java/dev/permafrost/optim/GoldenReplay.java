@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Replays reference trajectories (schema {@code adam-golden/v1}: any element count, any step count, float32 and
@@ -22,9 +23,9 @@ import java.util.List;
 public final class GoldenReplay {
 
     /** The outcome of one case: exact, or where it first went wrong. */
-    public record CaseResult(String id, String dtype, int steps, int elements, String firstDifference) {
+    public record CaseResult(String id, String dtype, int steps, int elements, Optional<String> firstDifference) {
         public boolean exact() {
-            return firstDifference == null;
+            return firstDifference.isEmpty();
         }
     }
 
@@ -71,12 +72,12 @@ public final class GoldenReplay {
                 c.get("eps").getAsDouble(), c.get("weight_decay").getAsDouble(), decoupled, fma);
         JsonArray steps = c.getAsJsonArray("steps");
         int n = initial.length;
-        String diff = switch (dtype) {
+        String diff = switch (dtype) { // null: bit-exact
             case "float32" -> replayFloat(config, initial, grads, steps, n);
             case "float64" -> replayDouble(config, initial, grads, steps, n);
             default -> throw new GoldenFileException(file + ": case " + id + " has dtype '" + dtype + "'; expected float32 or float64");
         };
-        return new CaseResult(id, dtype, steps.size(), n, diff);
+        return new CaseResult(id, dtype, steps.size(), n, Optional.ofNullable(diff));
     }
 
     private static String replayFloat(OptimizerConfig.Adam c, double[] initial, double[][] grads, JsonArray steps, int n) {
@@ -142,7 +143,7 @@ public final class GoldenReplay {
             }
             return o;
         } catch (NoSuchFileException e) {
-            throw new GoldenFileException("golden file not found: " + file + " (pass the path of a file such as shared/golden/adam_golden.json)");
+            throw new GoldenFileException("golden file not found: " + file + " (pass the path of a file such as src/test/resources/golden/adam_golden.json)");
         } catch (IOException e) {
             throw new GoldenFileException("cannot read golden file " + file + ": " + e.getMessage());
         } catch (JsonParseException | IllegalStateException e) {

@@ -7,7 +7,8 @@ public interface OptimizerKernel {
     ShardState newState(int length);
 
     /**
-     * Applies one step in place: {@code params[pOff, pOff+len)} move by the gradient {@code grad[gOff, gOff+len)}.
+     * Applies one step in place: {@code params[paramsFrom, paramsFrom + length)} move by the gradient
+     * {@code grad[gradFrom, gradFrom + length)}.
      */
-    void step(float[] params, int pOff, float[] grad, int gOff, int len, ShardState state);
+    void step(float[] params, int paramsFrom, float[] grad, int gradFrom, int length, ShardState state);
 }

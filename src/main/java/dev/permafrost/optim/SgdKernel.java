@@ -6,10 +6,10 @@ package dev.permafrost.optim;
  * when {@code fma} is on.
  */
 public final class SgdKernel implements OptimizerKernel {
-    private final OptimizerConfig.Sgd c;
+    private final OptimizerConfig.Sgd config;
 
     public SgdKernel(OptimizerConfig.Sgd config) {
-        this.c = config;
+        this.config = config;
     }
 
     @Override
@@ -18,29 +18,29 @@ public final class SgdKernel implements OptimizerKernel {
     }
 
     @Override
-    public void step(float[] p, int pOff, float[] g, int gOff, int len, ShardState state) {
+    public void step(float[] params, int paramsFrom, float[] grad, int gradFrom, int length, ShardState state) {
         SgdState s = (SgdState) state;
-        if (s.length() != len) throw new IllegalArgumentException("state covers " + s.length() + " elements, step got " + len);
+        if (s.length() != length) throw new IllegalArgumentException("state covers " + s.length() + " elements, step got " + length);
         final boolean first = s.step == 0;
         s.step++;
-        final float wd = (float) c.weightDecay();
-        final boolean decay = c.weightDecay() != 0;
-        final float mu = (float) c.momentum();
-        final boolean momentum = c.momentum() != 0;
-        final float oneMinusDampening = (float) (1 - c.dampening());
-        final float negLr = (float) -c.lr();
-        final boolean fma = c.fma();
+        final float wd = (float) config.weightDecay();
+        final boolean decay = config.weightDecay() != 0;
+        final float mu = (float) config.momentum();
+        final boolean momentum = config.momentum() != 0;
+        final float oneMinusDampening = (float) (1 - config.dampening());
+        final float negLr = (float) -config.lr();
+        final boolean fma = config.fma();
         final float[] buf = s.momentumBuffer;
-        for (int i = 0; i < len; i++) {
-            float pi = p[pOff + i];
-            float d = g[gOff + i];
+        for (int i = 0; i < length; i++) {
+            float pi = params[paramsFrom + i];
+            float d = grad[gradFrom + i];
             if (decay) d = fma ? Math.fma(wd, pi, d) : d + wd * pi;
             if (momentum) {
                 float b = first ? d : (fma ? Math.fma(oneMinusDampening, d, buf[i] * mu) : buf[i] * mu + oneMinusDampening * d);
                 buf[i] = b;
-                d = c.nesterov() ? (fma ? Math.fma(mu, b, d) : d + mu * b) : b;
+                d = config.nesterov() ? (fma ? Math.fma(mu, b, d) : d + mu * b) : b;
             }
-            p[pOff + i] = fma ? Math.fma(negLr, d, pi) : pi + negLr * d;
+            params[paramsFrom + i] = fma ? Math.fma(negLr, d, pi) : pi + negLr * d;
         }
     }
 }

@@ -1,24 +1,27 @@
 package dev.permafrost.ps;
 
 import dev.permafrost.optim.OptimizerConfig;
-import dev.permafrost.optim.OptimizerKernel;
 import dev.permafrost.optim.ShardState;
 import dev.permafrost.shard.Shard;
 import dev.permafrost.shard.ShardLayout;
+import dev.permafrost.shard.TrainableLayout;
+import dev.permafrost.shard.UpdateRule;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The parameter-server core: holds the trainable shards' values and optimizer state, and the frozen shards'
- * canonical values and fingerprints. A step sums the workers' pushes in worker order, averages by the total
- * sample count and applies each trainable shard's rule; frozen shards have no state and no code path that
- * writes them. Relabelling at a freeze transition drops the state of newly frozen shards and gives newly
- * trainable ones fresh state (step 0).
+ * The parameter-server core: holds the trainable shards' values and the state of their transforms, and the frozen
+ * shards' canonical values and fingerprints. A step sums the workers' pushes in worker order, averages by the total
+ * sample count and applies each trainable shard's transform, chosen by its update rule; frozen shards have no
+ * transform and no state, so no code path writes them. Relabelling at a freeze transition drops the state of newly
+ * frozen shards and gives newly trainable ones fresh state (step 0).
  */
 public final class ParameterServer {
 
@@ -28,59 +31,86 @@ public final class ParameterServer {
 
     /** What a relabelling changed. */
     public record Transition(List<Shard> newlyFrozen, List<Shard> newlyTrainable) {
+        public static final Transition NONE = new Transition(List.of(), List.of());
+
+        public Transition {
+            newlyFrozen = List.copyOf(newlyFrozen);
+            newlyTrainable = List.copyOf(newlyTrainable);
+        }
+
         public boolean changed() {
             return !newlyFrozen.isEmpty() || !newlyTrainable.isEmpty();
         }
     }
 
     private final OptimizerConfig optimizer;
-    private final OptimizerKernel kernel;
+    private final Map<UpdateRule, ShardTransform> transforms;
     private ShardLayout layout;
+    private TrainableLayout trainableLayout;
     private final Map<Integer, TrainableShard> trainable = new TreeMap<>();
     private final Map<Integer, FrozenShard> frozen = new TreeMap<>();
     private long version;
-    private double[] scratch = new double[0];
 
+    /** A server at version 0 with fresh optimizer state. */
     public ParameterServer(ShardLayout layout, float[] initialFlat, OptimizerConfig optimizer) {
-        this(layout, initialFlat, optimizer, 0, null);
+        this(layout, initialFlat, optimizer, 0);
+        for (Shard s : layout.shards()) {
+            if (!s.frozen()) trainable.put(s.index(), new TrainableShard(s, slice(initialFlat, s), transform(s)));
+        }
     }
 
     /**
-     * Restores a server from a checkpoint: values, version and the optimizer state of every stateful trainable shard.
-     * A state for a frozen shard, or a missing one, is an error.
+     * Restores a server from a checkpoint: values, version and the optimizer state of every optimizer shard. A state
+     * for a frozen shard or a running statistic, or a missing one, is an error.
      */
     public static ParameterServer restore(ShardLayout layout, float[] flat, OptimizerConfig optimizer, long version,
                                           Map<Integer, ShardState> states) {
-        return new ParameterServer(layout, flat, optimizer, version, states);
+        ParameterServer server = new ParameterServer(layout, flat, optimizer, version);
+        for (Shard s : layout.shards()) {
+            if (s.frozen()) {
+                if (states.containsKey(s.index())) {
+                    throw new IllegalArgumentException("saved optimizer state for frozen " + s.describe() + ": frozen shards have none");
+                }
+                continue;
+            }
+            Optional<ShardState> state = Optional.ofNullable(states.get(s.index())).map(ShardState::copy);
+            server.trainable.put(s.index(), new TrainableShard(s, slice(flat, s), server.transform(s), state));
+        }
+        return server;
     }
 
-    private ParameterServer(ShardLayout layout, float[] initialFlat, OptimizerConfig optimizer, long version, Map<Integer, ShardState> states) {
+    /** Frozen shards and the common fields; the constructors above add the trainable shards. */
+    private ParameterServer(ShardLayout layout, float[] initialFlat, OptimizerConfig optimizer, long version) {
         if (initialFlat.length != layout.totalLength()) {
             throw new IllegalArgumentException("initial parameters have " + initialFlat.length + " elements, the layout "
                     + layout.totalLength());
         }
         this.optimizer = optimizer;
-        this.kernel = optimizer.kernel();
+        this.transforms = ShardTransform.byRule(optimizer.kernel());
         this.layout = layout;
+        this.trainableLayout = TrainableLayout.of(layout);
         this.version = version;
-        for (Shard s : layout.shards()) {
-            float[] v = java.util.Arrays.copyOfRange(initialFlat, s.start(), s.end());
-            if (s.frozen()) {
-                if (states != null && states.containsKey(s.index())) {
-                    throw new IllegalArgumentException("saved optimizer state for frozen " + s.describe() + ": frozen shards have none");
-                }
-                frozen.put(s.index(), new FrozenShard(s, v));
-            } else if (states == null) {
-                trainable.put(s.index(), new TrainableShard(s, v, kernel));
-            } else {
-                ShardState st = states.get(s.index());
-                trainable.put(s.index(), new TrainableShard(s, v, st == null ? null : st.copy()));
-            }
-        }
+        for (Shard s : layout.frozen()) frozen.put(s.index(), new FrozenShard(s, slice(initialFlat, s)));
+    }
+
+    private static float[] slice(float[] flat, Shard s) {
+        return Arrays.copyOfRange(flat, s.start(), s.end());
+    }
+
+    /** The transform of a trainable shard's rule; a rule with none (frozen) fails loudly, as optax's init does. */
+    private ShardTransform transform(Shard s) {
+        ShardTransform t = transforms.get(s.rule());
+        if (t == null) throw new IllegalStateException(s.describe() + " has rule " + s.rule() + ", which has no transform");
+        return t;
     }
 
     public synchronized ShardLayout layout() {
         return layout;
+    }
+
+    /** The trainable shards in layout order: the shape of every push and of {@link #trainableValues()}. */
+    public synchronized TrainableLayout trainableLayout() {
+        return trainableLayout;
     }
 
     public OptimizerConfig optimizer() {
@@ -99,7 +129,6 @@ public final class ParameterServer {
         if (pushes.isEmpty()) throw new IllegalArgumentException("a step needs at least one worker push");
         List<WorkerPush> ordered = new ArrayList<>(pushes);
         ordered.sort(Comparator.comparingInt(WorkerPush::worker));
-        List<Shard> shards = layout.trainable();
         long samples = 0;
         double loss = 0;
         for (int w = 0; w < ordered.size(); w++) {
@@ -111,51 +140,44 @@ public final class ParameterServer {
                 throw new IllegalStateException("worker " + p.worker() + " pushed gradients for version " + p.version()
                         + " but the server is at version " + version);
             }
-            validate(p, shards);
+            validate(p);
             samples += p.samples();
             loss += p.lossSum();
         }
-        for (int k = 0; k < shards.size(); k++) {
-            Shard s = shards.get(k);
-            int len = s.length();
-            if (scratch.length < len) scratch = new double[len];
-            java.util.Arrays.fill(scratch, 0, len, 0.0);
-            for (WorkerPush p : ordered) {
-                float[] g = p.gradientSums().get(k);
-                for (int i = 0; i < len; i++) scratch[i] += g[i];
-            }
-            float[] mean = new float[len];
-            for (int i = 0; i < len; i++) mean[i] = (float) (scratch[i] / samples);
-            trainable.get(s.index()).apply(mean, kernel);
-        }
+        float[] mean = meanGradient(ordered, samples);
+        trainableLayout.scatter(mean, (shard, packed, from) -> trainable.get(shard.index()).apply(packed, from));
         version++;
         return new StepReport(version, samples, loss / samples);
     }
 
-    private void validate(WorkerPush p, List<Shard> shards) {
-        if (p.gradientSums().size() != shards.size()) {
-            throw new IllegalArgumentException("worker " + p.worker() + " pushed " + p.gradientSums().size()
-                    + " shards; the layout has " + shards.size() + " trainable shards");
+    /** Sums in double, in worker order, then divides by the total sample count and rounds once to float. */
+    private float[] meanGradient(List<WorkerPush> ordered, long samples) {
+        int n = trainableLayout.elements();
+        double[] sum = new double[n];
+        for (WorkerPush p : ordered) {
+            float[] g = p.gradientSums();
+            for (int i = 0; i < n; i++) sum[i] += g[i];
         }
+        float[] mean = new float[n];
+        for (int i = 0; i < n; i++) mean[i] = (float) (sum[i] / samples);
+        return mean;
+    }
+
+    private void validate(WorkerPush p) {
+        trainableLayout.requireLength(p.gradientSums(), "worker " + p.worker() + "'s push");
         if (!Double.isFinite(p.lossSum())) {
             throw new NonFiniteGradientException("worker " + p.worker() + " reported a non-finite loss (" + p.lossSum()
                     + ") at step " + (version + 1) + ": lower the learning rate or check the input data for NaN/Inf");
         }
-        for (int k = 0; k < shards.size(); k++) {
-            float[] g = p.gradientSums().get(k);
-            Shard s = shards.get(k);
-            if (g.length != s.length()) {
-                throw new IllegalArgumentException("worker " + p.worker() + " pushed " + g.length + " values for "
-                        + s.describe());
-            }
-            for (int i = 0; i < g.length; i++) {
-                if (!Float.isFinite(g[i])) {
-                    throw new NonFiniteGradientException("worker " + p.worker() + " pushed a non-finite gradient (" + g[i]
-                            + ") at step " + (version + 1) + " in " + s.describe() + ", element " + i
+        trainableLayout.scatter(p.gradientSums(), (shard, packed, from) -> {
+            for (int i = 0; i < shard.length(); i++) {
+                if (!Float.isFinite(packed[from + i])) {
+                    throw new NonFiniteGradientException("worker " + p.worker() + " pushed a non-finite gradient (" + packed[from + i]
+                            + ") at step " + (version + 1) + " in " + shard.describe() + ", element " + i
                             + ": lower the learning rate or check the input data for NaN/Inf");
                 }
             }
-        }
+        });
     }
 
     /**
@@ -180,38 +202,49 @@ public final class ParameterServer {
                 newlyFrozen.add(s);
             } else {
                 FrozenShard f = frozen.remove(s.index());
-                trainable.put(s.index(), new TrainableShard(s, f.copy(), kernel));
+                trainable.put(s.index(), new TrainableShard(s, f.copy(), transform(s)));
                 newlyTrainable.add(s);
             }
         }
-        // Shards whose label did not change carry over as they are: same index, range and label.
+        // Shards whose label did not change carry over as they are: same index, range and rule.
         layout = next;
-        return new Transition(List.copyOf(newlyFrozen), List.copyOf(newlyTrainable));
+        trainableLayout = TrainableLayout.of(next);
+        return new Transition(newlyFrozen, newlyTrainable);
     }
 
-    /** A copy of a trainable shard's current values. */
+    /** The trainable values, packed in trainable-layout order: what the workers pull. */
+    public synchronized float[] trainableValues() {
+        float[] packed = new float[trainableLayout.elements()];
+        trainableLayout.scatter(packed, (shard, out, from) -> {
+            float[] v = trainable.get(shard.index()).values;
+            System.arraycopy(v, 0, out, from, v.length);
+        });
+        return packed;
+    }
+
+    /** A copy of one trainable shard's current values. */
     public synchronized float[] trainableValues(int shardIndex) {
         TrainableShard t = trainable.get(shardIndex);
         if (t == null) throw new IllegalArgumentException("shard " + shardIndex + " is not trainable");
         return t.values.clone();
     }
 
-    /** The optimizer state of a shard, or null: frozen shards and running statistics have none. */
-    public synchronized ShardState optimizerState(int shardIndex) {
+    /** The optimizer state of a shard; empty for frozen shards and running statistics, which have none. */
+    public synchronized Optional<ShardState> optimizerState(int shardIndex) {
         TrainableShard t = trainable.get(shardIndex);
-        return t == null ? null : t.state;
+        return t == null ? Optional.empty() : t.state;
     }
 
     /** Copies of every trainable shard's optimizer state, by shard index: what a checkpoint saves. */
     public synchronized Map<Integer, ShardState> optimizerStates() {
         Map<Integer, ShardState> out = new TreeMap<>();
-        for (var e : trainable.entrySet()) if (e.getValue().state != null) out.put(e.getKey(), e.getValue().state.copy());
+        for (var e : trainable.entrySet()) e.getValue().state.ifPresent(s -> out.put(e.getKey(), s.copy()));
         return out;
     }
 
     public synchronized int statefulShards() {
         int n = 0;
-        for (TrainableShard t : trainable.values()) if (t.state != null) n++;
+        for (TrainableShard t : trainable.values()) if (t.state.isPresent()) n++;
         return n;
     }
 

@@ -1,42 +1,40 @@
 package dev.permafrost.ps;
 
-import dev.permafrost.optim.OptimizerKernel;
 import dev.permafrost.optim.ShardState;
 import dev.permafrost.shard.Shard;
+import dev.permafrost.shard.UpdateRule;
 
-/**
- * A trainable shard's current values and its update rule: the optimizer kernel with its state, or, for running
- * statistics, DL4J's own rule {@code value -= mean update} with no state at all.
- */
+import java.util.Optional;
+
+/** A trainable shard's current values, its transform (chosen by its update rule) and that transform's state. */
 final class TrainableShard {
     final Shard shard;
     final float[] values;
-    /** Null for running statistics: they never see an optimizer. */
-    final ShardState state;
+    final ShardTransform transform;
+    final Optional<ShardState> state;
 
-    TrainableShard(Shard shard, float[] values, OptimizerKernel kernel) {
-        this(shard, values, shard.statistic() ? null : kernel.newState(shard.length()));
+    /** Fresh state (step 0). */
+    TrainableShard(Shard shard, float[] values, ShardTransform transform) {
+        this(shard, values, transform, transform.init(shard.length()));
     }
 
-    TrainableShard(Shard shard, float[] values, ShardState state) {
+    TrainableShard(Shard shard, float[] values, ShardTransform transform, Optional<ShardState> state) {
         if (shard.frozen()) throw new IllegalArgumentException(shard.describe() + " is frozen");
-        if (shard.statistic() != (state == null)) {
-            throw new IllegalArgumentException(shard.describe() + (shard.statistic() ? " holds statistics and takes no optimizer state"
-                    : " needs optimizer state"));
+        boolean wantsState = shard.rule() == UpdateRule.OPTIMIZER;
+        if (wantsState != state.isPresent()) {
+            throw new IllegalArgumentException(shard.describe() + (wantsState ? " needs optimizer state"
+                    : " holds statistics and takes no optimizer state"));
         }
-        if (state != null && state.length() != shard.length()) {
-            throw new IllegalArgumentException("optimizer state of " + state.length() + " elements for " + shard.describe());
+        if (state.isPresent() && state.get().length() != shard.length()) {
+            throw new IllegalArgumentException("optimizer state of " + state.get().length() + " elements for " + shard.describe());
         }
         this.shard = shard;
         this.values = values;
+        this.transform = transform;
         this.state = state;
     }
 
-    void apply(float[] meanGradient, OptimizerKernel kernel) {
-        if (state == null) {
-            for (int i = 0; i < values.length; i++) values[i] = values[i] - meanGradient[i];
-        } else {
-            kernel.step(values, 0, meanGradient, 0, values.length, state);
-        }
+    void apply(float[] mean, int from) {
+        transform.apply(values, mean, from, state);
     }
 }

@@ -1,16 +1,13 @@
 package dev.permafrost.ps;
 
-import java.util.List;
-
 /**
- * One worker's contribution to one step: for every trainable shard (in layout order) the sum over its samples
- * of the gradient — for running statistics, DL4J's update scaled by the sample count — plus the sample count
- * and the summed loss. Frozen shards are absent: nothing about them travels.
+ * One worker's contribution to one step: for every trainable shard, packed in trainable-layout order, the sum over
+ * its samples of the gradient — for running statistics, DL4J's update scaled by the sample count — plus the sample
+ * count and the summed loss. Frozen shards are absent: nothing about them travels.
  */
-public record WorkerPush(int worker, long version, long samples, double lossSum, List<float[]> gradientSums) {
+public record WorkerPush(int worker, long version, long samples, double lossSum, float[] gradientSums) {
     public WorkerPush {
         if (worker < 0) throw new IllegalArgumentException("worker index " + worker + " is negative");
         if (samples <= 0) throw new IllegalArgumentException("worker " + worker + " pushed " + samples + " samples; every push needs at least 1");
-        gradientSums = List.copyOf(gradientSums);
     }
 }

@@ -6,19 +6,28 @@ import java.util.List;
 
 /**
  * A contiguous range of the flat parameter vector that moves, is updated and is fingerprinted as one piece.
- * All its elements share one label and one update rule.
+ * All its elements share one update rule.
  *
- * @param statistic true for running statistics (DL4J's own update rule), false for optimizer-updated values
+ * @param statistic true when the shard holds running statistics: it decides the rule whenever the shard is trainable
+ * @param rule      what every step does to the shard
  */
-public record Shard(int index, long offset, int length, List<String> paramNames, boolean statistic, Label label) {
+public record Shard(int index, long offset, int length, List<String> paramNames, boolean statistic, UpdateRule rule) {
 
     public Shard {
         if (length <= 0) throw new IllegalArgumentException("shard " + index + " has length " + length);
         paramNames = List.copyOf(paramNames);
+        if (rule != UpdateRule.FROZEN && rule != UpdateRule.of(statistic, Label.TRAINABLE)) {
+            throw new IllegalArgumentException("shard " + index + (statistic ? " holds running statistics" : " holds parameters")
+                    + " and cannot take the rule " + rule);
+        }
+    }
+
+    public Label label() {
+        return rule.label();
     }
 
     public boolean frozen() {
-        return label == Label.FROZEN;
+        return rule == UpdateRule.FROZEN;
     }
 
     public int start() {
@@ -30,7 +39,8 @@ public record Shard(int index, long offset, int length, List<String> paramNames,
     }
 
     Shard withLabel(Label newLabel) {
-        return newLabel == label ? this : new Shard(index, offset, length, paramNames, statistic, newLabel);
+        UpdateRule next = UpdateRule.of(statistic, newLabel);
+        return next == rule ? this : new Shard(index, offset, length, paramNames, statistic, next);
     }
 
     public String describe() {

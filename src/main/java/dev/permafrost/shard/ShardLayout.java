@@ -55,8 +55,7 @@ public record ShardLayout(List<Shard> shards, long totalLength, int maxShardLeng
             Object key = groupKey(phases, p, param);
             boolean fits = length + param.length() <= maxShardLength;
             if (length > 0 && (!key.equals(groupKey) || !fits)) {
-                shards.add(new Shard(shards.size(), start, length, names, param(table, names).kind().isStatistic(),
-                        firstLabel(phases, table, names)));
+                shards.add(shard(shards.size(), start, length, names, table, phases));
                 names = new ArrayList<>();
                 length = 0;
             }
@@ -66,8 +65,9 @@ public record ShardLayout(List<Shard> shards, long totalLength, int maxShardLeng
                 long left = param.length();
                 while (left > 0) {
                     int piece = (int) Math.min(left, maxShardLength);
-                    shards.add(new Shard(shards.size(), pos, piece, List.of(param.name()), param.kind().isStatistic(),
-                            phases.get(0).label(p)));
+                    boolean statistic = param.kind().isStatistic();
+                    shards.add(new Shard(shards.size(), pos, piece, List.of(param.name()), statistic,
+                            UpdateRule.of(statistic, phases.get(0).label(p))));
                     pos += piece;
                     left -= piece;
                 }
@@ -80,8 +80,7 @@ public record ShardLayout(List<Shard> shards, long totalLength, int maxShardLeng
             groupKey = key;
         }
         if (length > 0) {
-            shards.add(new Shard(shards.size(), start, length, names, param(table, names).kind().isStatistic(),
-                    firstLabel(phases, table, names)));
+            shards.add(shard(shards.size(), start, length, names, table, phases));
         }
         return new ShardLayout(shards, table.totalLength(), maxShardLength);
     }
@@ -97,12 +96,10 @@ public record ShardLayout(List<Shard> shards, long totalLength, int maxShardLeng
         return key;
     }
 
-    private static NamedParam param(ParamTable table, List<String> names) {
-        return table.byName(names.get(0));
-    }
-
-    private static Label firstLabel(List<ParamLabels> phases, ParamTable table, List<String> names) {
-        return phases.get(0).label(names.get(0));
+    /** A shard of whole parameters, under the first phase's label of its first parameter (all share it). */
+    private static Shard shard(int index, long start, int length, List<String> names, ParamTable table, List<ParamLabels> phases) {
+        boolean statistic = table.byName(names.get(0)).kind().isStatistic();
+        return new Shard(index, start, length, names, statistic, UpdateRule.of(statistic, phases.get(0).label(names.get(0))));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.permafrost.spark;
 
 import dev.permafrost.data.LabeledData;
+import dev.permafrost.data.RowChecks;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -123,37 +124,39 @@ public final class DatasetInput {
 
     /** A row after checking: an example to keep (with its sort key) or a problem. */
     record Checked(long order, float[] features, int label, String problem) implements Serializable {
+        /** A row that failed before its values could be read: {@code problem} says why. */
+        static Checked bad(long order, String problem) {
+            return new Checked(order, null, 0, problem);
+        }
+
+        /** A row whose values were read: kept if it passes every row check, else the first problem, after {@code where}. */
+        static Checked of(long order, String where, double label, float[] features, Spec spec) {
+            var problem = RowChecks.row(label, spec.classes(), features, spec.width());
+            return problem.map(p -> bad(order, where + ": " + p)).orElseGet(() -> new Checked(order, features, (int) label, null));
+        }
     }
 
     private static Checked check(Row row, long readOrder, int labelAt, int indexAt, int[] featureAt, boolean csv, Spec spec) {
         long order = indexAt >= 0 && !row.isNullAt(indexAt) ? ((Number) row.get(indexAt)).longValue() : readOrder;
         String where = indexAt >= 0 ? "row with " + spec.indexColumn() + " = " + order : "row " + readOrder;
-        if (row.isNullAt(labelAt)) return new Checked(order, null, 0, where + ": the label is null");
+        if (row.isNullAt(labelAt)) return Checked.bad(order, where + ": the label is null");
         double labelValue = ((Number) row.get(labelAt)).doubleValue();
-        if (labelValue != Math.rint(labelValue) || labelValue < 0 || labelValue >= spec.classes()) {
-            return new Checked(order, null, 0, where + ": label " + labelValue + " is not a class index in 0.." + (spec.classes() - 1)
-                    + " (the model's output layer has " + spec.classes() + " classes)");
-        }
+        var badLabel = RowChecks.label(labelValue, spec.classes());
+        if (badLabel.isPresent()) return Checked.bad(order, where + ": " + badLabel.get());
         float[] x;
         if (csv) {
             x = new float[featureAt.length];
             for (int i = 0; i < featureAt.length; i++) {
                 Object v = row.get(featureAt[i]);
                 Float f = number(v);
-                if (f == null) return new Checked(order, null, 0, where + ": feature column " + i + " holds '" + v + "', not a number");
+                if (f == null) return Checked.bad(order, where + ": feature column " + i + " holds '" + v + "', not a number");
                 x[i] = f;
             }
         } else {
             x = features(row.get(featureAt[0]));
-            if (x == null) return new Checked(order, null, 0, where + ": the features are null");
+            if (x == null) return Checked.bad(order, where + ": the features are null");
         }
-        if (x.length != spec.width()) {
-            return new Checked(order, null, 0, where + " has " + x.length + " features; the model expects " + spec.width());
-        }
-        for (int i = 0; i < x.length; i++) {
-            if (!Float.isFinite(x[i])) return new Checked(order, null, 0, where + ": feature " + i + " is " + x[i]);
-        }
-        return new Checked(order, x, (int) labelValue, null);
+        return Checked.of(order, where, labelValue, x, spec);
     }
 
     /** A CSV cell as a number; one bad cell makes Spark infer the whole column as strings, so parse those. */

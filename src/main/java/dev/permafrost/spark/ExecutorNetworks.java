@@ -1,6 +1,6 @@
 package dev.permafrost.spark;
 
-import dev.permafrost.train.Network;
+import dev.permafrost.network.Network;
 import dev.permafrost.train.WorkerModel;
 
 import java.util.concurrent.ConcurrentHashMap;

@@ -2,7 +2,7 @@ package dev.permafrost.spark;
 
 import dev.permafrost.train.EpochPlan;
 import dev.permafrost.train.EpochRunner;
-import dev.permafrost.train.EpochTask;
+import dev.permafrost.train.EpochSpec;
 import dev.permafrost.train.RemoteWorker;
 import dev.permafrost.train.WorkerModel;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -46,18 +46,18 @@ public final class SparkEpochRunner implements EpochRunner {
     }
 
     @Override
-    public List<RemoteWorker.Report> run(EpochTask task) {
-        int workers = task.workers();
-        JavaPairRDD<Integer, Example> keyed = rows.mapPartitionsToPair(it -> route(it, task));
+    public List<RemoteWorker.Report> run(EpochSpec spec) {
+        int workers = spec.workers();
+        JavaPairRDD<Integer, Example> keyed = rows.mapPartitionsToPair(it -> route(it, spec));
         JavaPairRDD<Integer, Example> byWorker = keyed.partitionBy(new WorkerPartitioner(workers));
         ClassTag<RemoteWorker.Report> tag = ClassTag$.MODULE$.apply(RemoteWorker.Report.class);
-        sc.setJobDescription("Permafrost epoch " + task.epoch() + " (" + workers + " workers)");
-        Object collected = byWorker.rdd().barrier().mapPartitions(new WorkerTask(task, model, job, width, classes), false, tag).collect();
+        sc.setJobDescription("Permafrost epoch " + spec.epoch() + " (" + workers + " workers)");
+        Object collected = byWorker.rdd().barrier().mapPartitions(new WorkerTask(spec, model, job, width, classes), false, tag).collect();
         return new ArrayList<>(Arrays.asList((RemoteWorker.Report[]) collected));
     }
 
-    private static Iterator<Tuple2<Integer, Example>> route(Iterator<Example> it, EpochTask task) {
-        EpochPlan plan = task.plan();
+    private static Iterator<Tuple2<Integer, Example>> route(Iterator<Example> it, EpochSpec spec) {
+        EpochPlan plan = spec.plan();
         int[] workerOf = plan.workerOfRows();
         List<Tuple2<Integer, Example>> out = new ArrayList<>();
         while (it.hasNext()) {

@@ -8,6 +8,7 @@ import org.apache.spark.sql.SparkSession;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** Spark sessions and inputs as the jobs need them. */
 public final class SparkSessions {
@@ -18,12 +19,17 @@ public final class SparkSessions {
      * A session for {@code master}, with barrier stages set to fail fast: Spark's default waits 40 x 15 s for slots.
      */
     public static SparkSession start(String master, String appName) {
+        return start(Optional.of(master), appName);
+    }
+
+    /** A session for {@code master}, or for the master spark-submit set when it is empty. */
+    public static SparkSession start(Optional<String> master, String appName) {
         SparkConf conf = new SparkConf().setAppName(appName)
                 .setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "1")
                 .setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s")
                 .setIfMissing("spark.ui.showConsoleProgress", "false");
-        if (master != null) conf.setMaster(master);
-        if (master != null && master.startsWith("local")) {
+        master.ifPresent(conf::setMaster);
+        if (master.filter(m -> m.startsWith("local")).isPresent()) {
             conf.setIfMissing("spark.driver.host", "127.0.0.1").setIfMissing("spark.driver.bindAddress", "127.0.0.1")
                     .setIfMissing("spark.ui.enabled", "false");
         }
@@ -34,9 +40,9 @@ public final class SparkSessions {
      * The master to ask for: the one requested, else none (spark-submit already set {@code spark.master}), else an
      * embedded {@code local[*]}.
      */
-    public static String masterFor(String requested) {
-        if (requested != null) return requested;
-        return System.getProperty("spark.master") != null ? null : "local[*]";
+    public static Optional<String> masterFor(Optional<String> requested) {
+        if (requested.isPresent()) return requested;
+        return System.getProperty("spark.master") != null ? Optional.empty() : Optional.of("local[*]");
     }
 
     /** In-memory rows as a cached RDD with stable indices. */

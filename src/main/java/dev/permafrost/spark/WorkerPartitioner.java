@@ -21,8 +21,8 @@ final class WorkerPartitioner extends Partitioner {
     }
 
     @Override
-    public boolean equals(Object o) {
-        return o instanceof WorkerPartitioner p && p.workers == workers;
+    public boolean equals(Object other) {
+        return other instanceof WorkerPartitioner p && p.workers == workers;
     }
 
     @Override

@@ -1,8 +1,8 @@
 package dev.permafrost.spark;
 
 import dev.permafrost.data.LabeledData;
-import dev.permafrost.train.EpochTask;
-import dev.permafrost.train.Network;
+import dev.permafrost.train.EpochSpec;
+import dev.permafrost.network.Network;
 import dev.permafrost.train.RemoteWorker;
 import dev.permafrost.train.WorkerBatches;
 import dev.permafrost.train.WorkerModel;
@@ -23,14 +23,14 @@ import java.util.List;
 /** The body of one barrier task: worker {@code partitionId} runs its part of the epoch against the parameter service. */
 final class WorkerTask extends AbstractFunction1<Iterator<Tuple2<Integer, Example>>, Iterator<RemoteWorker.Report>>
         implements Serializable {
-    private final EpochTask task;
+    private final EpochSpec spec;
     private final Broadcast<byte[]> model;
     private final String job;
     private final int width;
     private final int classes;
 
-    WorkerTask(EpochTask task, Broadcast<byte[]> model, String job, int width, int classes) {
-        this.task = task;
+    WorkerTask(EpochSpec spec, Broadcast<byte[]> model, String job, int width, int classes) {
+        this.spec = spec;
         this.model = model;
         this.job = job;
         this.width = width;
@@ -41,13 +41,13 @@ final class WorkerTask extends AbstractFunction1<Iterator<Tuple2<Integer, Exampl
     public Iterator<RemoteWorker.Report> apply(Iterator<Tuple2<Integer, Example>> rows) {
         BarrierTaskContext ctx = BarrierTaskContext.get();
         int worker = ctx.partitionId();
-        LocalRows local = LocalRows.of(JavaConverters.asJavaIterator(rows), task.rows(), width, classes);
+        LocalRows local = LocalRows.of(JavaConverters.asJavaIterator(rows), spec.rows(), width, classes);
         WorkerModel wm = WorkerModel.decode(model.value());
         Network network = ExecutorNetworks.get(job, worker, model.id(), wm);
-        WorkerBatches batches = WorkerBatches.of(local.data(), task.plan(), worker, local::localIndex);
+        WorkerBatches batches = WorkerBatches.of(local.data(), spec.plan(), worker, local::localIndex);
         String executor = executorName();
-        try (var client = task.client()) {
-            RemoteWorker.Report report = RemoteWorker.runEpoch(network, wm.shards(), task, batches, worker, client, executor);
+        try (var client = spec.client()) {
+            RemoteWorker.Report report = RemoteWorker.runEpoch(network, wm.layout(), spec, batches, worker, client, executor);
             return JavaConverters.asScalaIterator(List.of(report).iterator());
         }
     }

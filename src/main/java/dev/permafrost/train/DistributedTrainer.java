@@ -1,17 +1,22 @@
 package dev.permafrost.train;
 
-import dev.permafrost.freeze.FreezeSchedule;
 import dev.permafrost.freeze.ParamLabels;
+import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.network.Network;
 import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.ps.rpc.AuditRecord;
-import dev.permafrost.ps.rpc.ParameterService;
+import dev.permafrost.ps.rpc.ParameterGrpcService;
 import dev.permafrost.ps.rpc.Secrets;
 import dev.permafrost.ps.rpc.Tls;
-import dev.permafrost.shard.ShardLayout;
+import dev.permafrost.shard.Fingerprint;
+import dev.permafrost.shard.Shard;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The driver's side of distributed training: the parameter server as a service, one published model per freeze
@@ -25,37 +30,40 @@ public final class DistributedTrainer {
                          List<AuditRecord> audits, int resubmissions) {
     }
 
-    private final TrainingConfig config;
-    private final String host;
-    private final int maxEpochAttempts;
-    private final Tls tls;
-
-    public DistributedTrainer(TrainingConfig config, String host, int maxEpochAttempts) {
-        this(config, host, maxEpochAttempts, null);
+    /** Where snapshots go, and how often: every {@code everySteps} steps (0: only at epoch ends) and at each epoch end. */
+    public record Checkpointing(int everySteps, Consumer<TrainState> sink) {
+        /** No checkpoints at all. */
+        public static final Checkpointing NONE = new Checkpointing(0, state -> { });
     }
 
-    /** With {@code tls} not null, the parameter service serves TLS and the workers check it. */
-    public DistributedTrainer(TrainingConfig config, String host, int maxEpochAttempts, Tls tls) {
-        if (maxEpochAttempts < 1) throw new IllegalArgumentException("maxEpochAttempts must be >= 1");
+    private final TrainingConfig config;
+    private final String host;
+    private final int maxEpochTries;
+    private final Tls tls;
+
+    public DistributedTrainer(TrainingConfig config, String host, int maxEpochTries) {
+        this(config, host, maxEpochTries, Tls.PLAINTEXT);
+    }
+
+    /** With {@code tls} enabled, the parameter service serves TLS and the workers check it. */
+    public DistributedTrainer(TrainingConfig config, String host, int maxEpochTries, Tls tls) {
+        if (maxEpochTries < 1) throw new IllegalArgumentException("maxEpochTries must be >= 1, got " + maxEpochTries);
         this.config = config;
         this.host = host;
-        this.maxEpochAttempts = maxEpochAttempts;
+        this.maxEpochTries = maxEpochTries;
         this.tls = tls;
     }
 
-    /** Where snapshots go, and how often: every {@code everySteps} steps (0: only at epoch ends) and at each epoch end. */
-    public record Checkpointing(int everySteps, java.util.function.Consumer<TrainState> sink) {
-    }
-
+    /** Trains from the start, without checkpoints. */
     public Result fit(Network initial, int rows, EpochRunner runner, TrainingListener listener) {
-        return fit(initial, rows, runner, listener, null, null);
+        return fit(initial, rows, runner, listener, Optional.empty(), Checkpointing.NONE);
     }
 
     /**
      * Trains from the start, or from {@code resume} (a checkpointed state) to the same end an uninterrupted run
-     * reaches, writing snapshots to {@code checkpointing} when given.
+     * reaches, writing snapshots to {@code checkpointing}.
      */
-    public Result fit(Network initial, int rows, EpochRunner runner, TrainingListener listener, TrainState resume,
+    public Result fit(Network initial, int rows, EpochRunner runner, TrainingListener listener, Optional<TrainState> resume,
                       Checkpointing checkpointing) {
         int w = config.workers();
         if (rows < w) throw new IllegalArgumentException("the dataset has " + rows + " rows, fewer than the " + w + " workers");
@@ -64,76 +72,95 @@ public final class DistributedTrainer {
                     + "for; every worker runs as one task of a barrier stage, all at once. Lower --workers to at most "
                     + runner.slots() + " or give the job more executors or cores.");
         }
-        List<FreezeSchedule.ResolvedPhase> phases = config.schedule().resolve(initial.params());
-        ShardLayout layout = ShardLayout.plan(initial.params(), phases.stream().map(FreezeSchedule.ResolvedPhase::labels).toList(),
-                config.maxShardLength());
-        int firstEpoch = resume == null ? 0 : resume.epoch();
-        // An epoch-end snapshot names the next epoch but still holds the finished epoch's labels; the loop below
-        // then makes any freeze transition exactly as an uninterrupted run does.
-        int labelEpoch = resume != null && resume.stepInEpoch() == 0 && resume.epoch() > 0 ? resume.epoch() - 1 : firstEpoch;
-        ParamLabels labels = FreezeSchedule.labelsAt(phases, labelEpoch);
-        ParameterServer core = resume == null
-                ? new ParameterServer(layout.withLabels(labels), initial.paramsCopy(), config.optimizer())
-                : Resume.server(resume, initial, labels, layout, config);
+        FreezePhases phases = FreezePhases.plan(config.schedule(), initial.params(), config.maxShardLength());
+        int firstEpoch = resume.map(TrainState::epoch).orElse(0);
+        if (resume.isPresent()) {
+            // An epoch-end snapshot names the next epoch but still holds the finished epoch's labels; the loop below
+            // then makes any freeze transition exactly as an uninterrupted run does.
+            TrainState r = resume.get();
+            phases.resumeAt(r.stepInEpoch() == 0 && r.epoch() > 0 ? r.epoch() - 1 : r.epoch(), r.phase());
+        }
+        ParameterServer core = resume.isEmpty()
+                ? new ParameterServer(phases.layout(), initial.paramsCopy(), config.optimizer())
+                : Resume.server(resume.get(), initial, phases.labels(), phases.plannedLayout(), config);
         String secret = Secrets.newSecret();
-        int phase = resume == null ? 0 : resume.phase();
         Snapshots snapshots = new Snapshots(checkpointing, core, initial, config);
-        int resubmissions = 0;
-        int attempts = 0;
-        try (ParameterService service = ParameterService.start(core, w, secret, host, 0, tls)) {
+        try (ParameterGrpcService service = ParameterGrpcService.start(core, w, secret, host, 0, tls)) {
+            EpochSubmitter submitter = new EpochSubmitter(runner, service, core, secret, rows);
             StepProgress progress = new StepProgress(listener);
             service.onStep(r -> {
                 progress.step(r);
                 snapshots.afterStep(r.version(), progress.meanLoss());
             });
-            if (phase != 0) service.startPhase(phase);
-            runner.publish(WorkerModel.of(phase, initial, core.assemble(), labels, core.layout()));
+            if (phases.phase() != 0) service.startPhase(phases.phase());
+            runner.publish(WorkerModel.of(phases.phase(), initial, core.assemble(), phases.labels(), core.layout()));
             for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
-                ParamLabels epochLabels = FreezeSchedule.labelsAt(phases, epoch);
-                ParameterServer.Transition transition = new ParameterServer.Transition(List.of(), List.of());
-                if (!epochLabels.equals(labels)) {
-                    transition = core.relabel(layout.withLabels(epochLabels));
-                    labels = epochLabels;
-                    phase++;
-                    service.startPhase(phase);
-                    runner.publish(WorkerModel.of(phase, initial, core.assemble(), labels, core.layout()));
+                Optional<ParameterServer.Transition> transition = phases.enter(epoch, core);
+                if (transition.isPresent()) {
+                    service.startPhase(phases.phase());
+                    runner.publish(WorkerModel.of(phases.phase(), initial, core.assemble(), phases.labels(), core.layout()));
                 }
-                listener.onEpochStart(epoch, labels, transition, initial);
-                long start = resume != null && epoch == resume.epoch() ? resume.epochStartVersion() : core.version();
-                snapshots.at(epoch, start, phase, labels);
-                int steps = EpochPlan.of(rows, w, config.batchPerWorker(), config.seed(), epoch).steps();
-                progress.startEpoch(epoch, start, steps);
-                EpochTask task = null;
-                for (int attempt = 1; ; attempt++) {
-                    service.startAttempt(++attempts);
-                    task = new EpochTask(epoch, attempts, phase, start, w, config.batchPerWorker(), config.seed(), rows, host,
-                            service.port(), secret, tls, config.auditEvery(), 600);
-                    try {
-                        runner.run(task);
-                        break;
-                    } catch (Exception e) { // SparkException is checked but undeclared by Scala's collect()
-                        if (service.failure() != null) throw new IllegalStateException(service.failure(), e);
-                        if (attempt >= maxEpochAttempts) {
-                            throw new IllegalStateException("epoch " + epoch + " failed " + attempt + " times; last error: " + e.getMessage(), e);
-                        }
-                        resubmissions++;
-                        System.err.printf("epoch %d failed at step %d of %d (%s); resubmitting, attempt %d of %d%n", epoch,
-                                core.version() - start, steps, firstLine(e.getMessage()), attempt + 1, maxEpochAttempts);
-                        runner.awaitSlots(w, 120);
-                    }
-                }
-                if (core.version() != start + steps) {
+                listener.onEpochStart(epoch, phases.labels(), transition.orElse(ParameterServer.Transition.NONE), initial);
+                long start = resume.isPresent() && epoch == resume.get().epoch() ? resume.get().epochStartVersion() : core.version();
+                snapshots.at(epoch, start, phases);
+                EpochPlan plan = EpochPlan.of(rows, w, config.batchPerWorker(), config.seed(), epoch);
+                progress.startEpoch(epoch, start, plan.steps());
+                submitter.run(epoch, start, plan.steps(), phases.phase());
+                if (core.version() != start + plan.steps()) {
                     throw new IllegalStateException("epoch " + epoch + " ended at version " + core.version() + ", expected "
-                            + (start + steps));
+                            + (start + plan.steps()));
                 }
-                listener.onEpochEnd(epoch, progress.meanLoss(), task.plan().droppedRows());
-                snapshots.at(epoch + 1, core.version(), phase, labels);
+                listener.onEpochEnd(epoch, progress.meanLoss(), plan.droppedRows());
+                snapshots.at(epoch + 1, core.version(), phases);
                 snapshots.save(core.version(), progress.meanLoss());
             }
-            Network finalNetwork = initial.rebuild(labels, core.assemble());
-            return new Result(finalNetwork, core, core.version(), service.bytesPushed(), service.pushes(), service.audits(), resubmissions);
+            Network finalNetwork = initial.rebuild(phases.labels(), core.assemble());
+            return new Result(finalNetwork, core, core.version(), service.bytesPushed(), service.pushes(), service.audits(),
+                    submitter.resubmitted);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the parameter service on " + host + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Submits an epoch's worker tasks, and resubmits them after a failure up to {@code maxEpochTries} tries in all. */
+    private final class EpochSubmitter {
+        private final EpochRunner runner;
+        private final ParameterGrpcService service;
+        private final ParameterServer core;
+        private final String secret;
+        private final int rows;
+        /** Every submission of the run gets the next number, so the service can refuse calls from superseded ones. */
+        private int submissions;
+        private int resubmitted;
+
+        EpochSubmitter(EpochRunner runner, ParameterGrpcService service, ParameterServer core, String secret, int rows) {
+            this.runner = runner;
+            this.service = service;
+            this.core = core;
+            this.secret = secret;
+            this.rows = rows;
+        }
+
+        void run(int epoch, long start, int steps, int phase) {
+            for (int tries = 1; ; tries++) {
+                int submission = ++submissions;
+                service.startSubmission(submission);
+                EpochSpec spec = new EpochSpec(epoch, submission, phase, start, config.workers(), config.batchPerWorker(), config.seed(),
+                        rows, host, service.port(), secret, tls, config.auditEvery(), EpochSpec.DEFAULT_CALL_TIMEOUT);
+                try {
+                    runner.run(spec);
+                    return;
+                } catch (Exception e) { // SparkException is checked but undeclared by Scala's collect()
+                    if (service.failure().isPresent()) throw new IllegalStateException(service.failure().get(), e);
+                    if (tries >= maxEpochTries) {
+                        throw new IllegalStateException("epoch " + epoch + " failed " + tries + " times; last error: " + e.getMessage(), e);
+                    }
+                    resubmitted++;
+                    System.err.printf("epoch %d failed at step %d of %d (%s); resubmitting, try %d of %d%n", epoch,
+                            core.version() - start, steps, firstLine(e.getMessage()), tries + 1, maxEpochTries);
+                    runner.awaitSlots(config.workers(), 120);
+                }
+            }
         }
     }
 
@@ -159,24 +186,24 @@ public final class DistributedTrainer {
             this.config = config;
         }
 
-        void at(int e, long start, int p, ParamLabels l) {
-            epoch = e;
+        void at(int nextEpoch, long start, FreezePhases phases) {
+            epoch = nextEpoch;
             epochStart = start;
-            phase = p;
-            labels = l;
+            phase = phases.phase();
+            labels = phases.labels();
         }
 
         void afterStep(long version, double meanLoss) {
-            if (checkpointing != null && checkpointing.everySteps() > 0 && version % checkpointing.everySteps() == 0) save(version, meanLoss);
+            if (checkpointing.everySteps() > 0 && version % checkpointing.everySteps() == 0) save(version, meanLoss);
         }
 
         void save(long version, double meanLoss) {
-            if (checkpointing == null) return;
+            if (checkpointing == Checkpointing.NONE) return;
             float[] params = core.assemble();
-            List<TrainState.ShardRecord> shards = new java.util.ArrayList<>();
-            for (var s : core.layout().shards()) {
+            List<TrainState.ShardRecord> shards = new ArrayList<>();
+            for (Shard s : core.layout().shards()) {
                 shards.add(new TrainState.ShardRecord(s.offset(), s.length(), s.statistic(), s.label(),
-                        dev.permafrost.shard.Fingerprint.of(params, s.start(), s.length())));
+                        Fingerprint.of(params, s.start(), s.length())));
             }
             checkpointing.sink().accept(new TrainState(version, epoch, epochStart, config.seed(), phase, configJson, graph, params, names,
                     labels.labels(), TrainState.SchedulePhase.of(config.schedule()), shards, config.optimizer().describe(),
@@ -219,7 +246,7 @@ public final class DistributedTrainer {
             int step = (int) (r.version() - startVersion - 1);
             double seconds = (System.nanoTime() - started) / 1e9;
             listener.onStep(new TrainingListener.StepEvent(epoch, step, steps, r.version(), r.samples(), r.meanLoss(),
-                    samples / Math.max(seconds, 1e-9), (steps - step - 1) * seconds / (step + 1)), null);
+                    samples / Math.max(seconds, 1e-9), (steps - step - 1) * seconds / (step + 1)), Optional.empty());
         }
 
         synchronized double meanLoss() {

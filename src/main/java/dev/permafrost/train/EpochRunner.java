@@ -12,7 +12,7 @@ public interface EpochRunner extends AutoCloseable {
     void publish(WorkerModel model);
 
     /** Runs all workers of one epoch to its end; throws if any task failed. */
-    List<RemoteWorker.Report> run(EpochTask task);
+    List<RemoteWorker.Report> run(EpochSpec spec);
 
     /** Free task slots, or -1 when unknown: fewer than W fails fast instead of waiting. */
     default int slots() {

@@ -1,5 +1,7 @@
 package dev.permafrost.train;
 
+import dev.permafrost.network.Network;
+
 import dev.permafrost.freeze.Label;
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.NamedParam;
@@ -7,6 +9,7 @@ import dev.permafrost.ps.ParameterServer;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The after-every-step check users write by hand, done on raw bits: when parameters become frozen it records
@@ -37,7 +40,9 @@ public final class FrozenBitsWatch implements TrainingListener {
     }
 
     @Override
-    public void onStep(StepEvent event, Network network) {
+    public void onStep(StepEvent event, Optional<Network> localNetwork) {
+        Network network = localNetwork.orElseThrow(() -> new IllegalStateException(
+                "the frozen-bits watch reads the worker's network after every step; use it with the single-process trainer"));
         compare(network.paramsCopy(), "step " + event.version() + " (epoch " + event.epoch() + ")");
     }
 
@@ -71,12 +76,5 @@ public final class FrozenBitsWatch implements TrainingListener {
     /** Watched parameter names and the epoch each was frozen from. */
     public Map<String, Integer> watched() {
         return Map.copyOf(frozenSince);
-    }
-
-    /** The recorded bits of a watched parameter. */
-    public int[] recordedBits(String name) {
-        int[] b = watched.get(name);
-        if (b == null) throw new IllegalArgumentException(name + " is not watched");
-        return b.clone();
     }
 }

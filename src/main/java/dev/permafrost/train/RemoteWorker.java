@@ -1,8 +1,13 @@
 package dev.permafrost.train;
 
+import dev.permafrost.network.Gradients;
+import dev.permafrost.network.Network;
 import dev.permafrost.ps.rpc.Messages;
 import dev.permafrost.ps.rpc.ParameterClient;
 import dev.permafrost.shard.Fingerprint;
+import dev.permafrost.shard.Shard;
+import dev.permafrost.shard.ShardLayout;
+import dev.permafrost.shard.TrainableLayout;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,16 +27,17 @@ public final class RemoteWorker {
     private RemoteWorker() {
     }
 
-    public static Report runEpoch(Network network, WorkerModel.Shards shards, EpochTask task, WorkerBatches batches, int worker,
+    public static Report runEpoch(Network network, ShardLayout layout, EpochSpec spec, WorkerBatches batches, int worker,
                                   ParameterClient client, String executor) {
-        int phase = task.phase();
-        long epochStartVersion = task.epochStartVersion();
-        int auditEvery = task.auditEvery();
-        Messages.State state = client.pull(new Messages.Pull(worker, task.attempt(), phase, executor));
-        write(network, shards, state.values());
-        int first = Math.toIntExact(state.version() - epochStartVersion);
+        int phase = spec.phase();
+        long epochStartVersion = spec.epochStartVersion();
+        int auditEvery = spec.auditEvery();
+        TrainableLayout trainable = TrainableLayout.of(layout);
+        Messages.TrainableValues current = client.pull(new Messages.Pull(worker, spec.submission(), phase, executor));
+        write(network, trainable, current.values());
+        int first = Math.toIntExact(current.version() - epochStartVersion);
         if (first < 0 || first > batches.steps()) {
-            throw new IllegalStateException("worker " + worker + ": the server is at version " + state.version()
+            throw new IllegalStateException("worker " + worker + ": the server is at version " + current.version()
                     + ", outside this epoch (starts at " + epochStartVersion + ", " + batches.steps() + " steps)");
         }
         long bytes = 0;
@@ -39,46 +45,26 @@ public final class RemoteWorker {
         for (int step = first; step < batches.steps(); step++) {
             Gradients g = network.gradient(batches.batch(step));
             boolean audit = step == first || step == batches.steps() - 1 || (auditEvery > 0 && (step + 1) % auditEvery == 0);
-            Map<Integer, Long> fps = audit ? fingerprints(network.paramsCopy(), shards) : Map.of();
+            Map<Integer, Long> fingerprints = audit ? fingerprints(network.paramsCopy(), layout) : Map.of();
             if (audit) audits++;
-            float[] sums = trainableSlices(g.flat(), shards);
+            float[] sums = trainable.gather(g.flat());
             bytes += 4L * sums.length;
-            state = client.push(new Messages.Push(worker, task.attempt(), state.version(), phase, g.samples(), g.lossSum(), executor, fps, sums));
-            write(network, shards, state.values());
+            current = client.push(new Messages.Push(worker, spec.submission(), current.version(), phase, g.samples(), g.lossSum(),
+                    executor, fingerprints, sums));
+            write(network, trainable, current.values());
         }
         return new Report(worker, first, batches.steps() - first, bytes, audits);
     }
 
-    /** Writes the trainable shards' values, in layout order; frozen ranges are never touched. */
-    static void write(Network network, WorkerModel.Shards shards, float[] values) {
-        int at = 0;
-        for (int i = 0; i < shards.count(); i++) {
-            if (shards.frozen()[i]) continue;
-            float[] v = java.util.Arrays.copyOfRange(values, at, at + shards.lengths()[i]);
-            network.writeRange(Math.toIntExact(shards.offsets()[i]), v);
-            at += v.length;
-        }
-        if (at != values.length) {
-            throw new IllegalStateException("the server sent " + values.length + " trainable values; this worker's layout holds " + at);
-        }
+    /** Writes the trainable shards' values, packed in trainable-layout order, into the network; frozen ranges are never touched. */
+    static void write(Network network, TrainableLayout trainable, float[] packed) {
+        trainable.requireLength(packed, "the server's answer");
+        trainable.scatter(packed, (shard, values, from) -> network.writeRange(shard.start(), values, from, shard.length()));
     }
 
-    static float[] trainableSlices(float[] flat, WorkerModel.Shards shards) {
-        float[] out = new float[shards.trainableElements()];
-        int at = 0;
-        for (int i = 0; i < shards.count(); i++) {
-            if (shards.frozen()[i]) continue;
-            System.arraycopy(flat, Math.toIntExact(shards.offsets()[i]), out, at, shards.lengths()[i]);
-            at += shards.lengths()[i];
-        }
-        return out;
-    }
-
-    static Map<Integer, Long> fingerprints(float[] flat, WorkerModel.Shards shards) {
+    static Map<Integer, Long> fingerprints(float[] flat, ShardLayout layout) {
         Map<Integer, Long> out = new LinkedHashMap<>();
-        for (int i = 0; i < shards.count(); i++) {
-            if (shards.frozen()[i]) out.put(i, Fingerprint.of(flat, Math.toIntExact(shards.offsets()[i]), shards.lengths()[i]));
-        }
+        for (Shard s : layout.frozen()) out.put(s.index(), Fingerprint.of(flat, s.start(), s.length()));
         return out;
     }
 }

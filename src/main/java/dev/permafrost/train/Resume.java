@@ -1,5 +1,8 @@
 package dev.permafrost.train;
 
+import dev.permafrost.network.Network;
+import dev.permafrost.network.Dl4jNetworks;
+
 import dev.permafrost.freeze.Label;
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.NamedParam;

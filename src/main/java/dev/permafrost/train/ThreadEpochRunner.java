@@ -1,5 +1,7 @@
 package dev.permafrost.train;
 
+import dev.permafrost.network.Network;
+
 import dev.permafrost.data.LabeledData;
 
 import java.util.ArrayList;
@@ -38,15 +40,15 @@ public final class ThreadEpochRunner implements EpochRunner {
     }
 
     @Override
-    public List<RemoteWorker.Report> run(EpochTask task) {
-        EpochPlan plan = task.plan();
+    public List<RemoteWorker.Report> run(EpochSpec spec) {
+        EpochPlan plan = spec.plan();
         List<Future<RemoteWorker.Report>> futures = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
             int worker = w;
             futures.add(pool.submit(() -> {
                 if (networks[worker] == null) networks[worker] = model.build();
-                try (var client = task.client()) {
-                    return RemoteWorker.runEpoch(networks[worker], model.shards(), task, WorkerBatches.of(data, plan, worker),
+                try (var client = spec.client()) {
+                    return RemoteWorker.runEpoch(networks[worker], model.layout(), spec, WorkerBatches.of(data, plan, worker),
                             worker, client, "thread-" + worker);
                 }
             }));

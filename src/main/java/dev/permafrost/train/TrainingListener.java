@@ -1,7 +1,10 @@
 package dev.permafrost.train;
 
 import dev.permafrost.freeze.ParamLabels;
+import dev.permafrost.network.Network;
 import dev.permafrost.ps.ParameterServer;
+
+import java.util.Optional;
 
 /** Progress callbacks from a training run; every method has a no-op default. */
 public interface TrainingListener {
@@ -11,11 +14,12 @@ public interface TrainingListener {
                      double samplesPerSecond, double etaSeconds) {
     }
 
+    /** An epoch starts under {@code labels}; {@code transition} is what changed at its start ({@code Transition.NONE} if nothing). */
     default void onEpochStart(int epoch, ParamLabels labels, ParameterServer.Transition transition, Network network) {
     }
 
-    /** A step finished; {@code network} is the local worker's, or null when the workers are remote. */
-    default void onStep(StepEvent event, Network network) {
+    /** A step finished; {@code localNetwork} is the worker's network when it runs in this JVM, empty when workers are remote. */
+    default void onStep(StepEvent event, Optional<Network> localNetwork) {
     }
 
     default void onEpochEnd(int epoch, double meanLoss, int droppedRows) {

@@ -1,6 +1,8 @@
 package dev.permafrost.checkpoint;
 
-import dev.permafrost.data.HadoopFiles;
+import java.util.Optional;
+
+import dev.permafrost.io.HadoopFiles;
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
@@ -9,13 +11,14 @@ import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;
 import dev.permafrost.train.DistributedTrainer;
-import dev.permafrost.train.Dl4jNetworks;
-import dev.permafrost.train.Network;
+import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.network.Network;
 import dev.permafrost.train.ThreadEpochRunner;
 import dev.permafrost.train.TrainState;
 import dev.permafrost.train.TrainingConfig;
 import dev.permafrost.train.TrainingListener;
 import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A run stopped anywhere resumes to the same bits; damaged checkpoints are skipped; bad resumes are refused. */
+@Tag("slow")
 class CheckpointResumeTest {
     static final LabeledData DATA = Fashion.train(640);
     static final FreezeSchedule FREEZE_AT_ONE = FreezeSchedule.of(new FreezeSchedule.Phase(1, FreezePlan.freezing("pretrained.*")));
@@ -45,8 +49,9 @@ class CheckpointResumeTest {
 
     static float[] run(TrainingConfig c, TrainState resume, CheckpointStore store, int every, TrainingListener listener) {
         try (ThreadEpochRunner runner = new ThreadEpochRunner(DATA, c.workers())) {
-            var ck = store == null ? null : new DistributedTrainer.Checkpointing(every, store::write);
-            return new DistributedTrainer(c, "127.0.0.1", 1).fit(fresh(), DATA.size(), runner, listener, resume, ck).server().assemble();
+            var ck = store == null ? DistributedTrainer.Checkpointing.NONE : new DistributedTrainer.Checkpointing(every, store::write);
+            return new DistributedTrainer(c, "127.0.0.1", 1).fit(fresh(), DATA.size(), runner, listener, Optional.ofNullable(resume), ck)
+                    .server().assemble();
         }
     }
 
@@ -54,7 +59,7 @@ class CheckpointResumeTest {
     static TrainingListener crashAt(long version) {
         return new TrainingListener() {
             @Override
-            public void onStep(StepEvent e, Network n) {
+            public void onStep(StepEvent e, Optional<Network> n) {
                 if (e.version() == version) throw new IllegalStateException("simulated crash at step " + version);
             }
         };
@@ -130,14 +135,14 @@ class CheckpointResumeTest {
         TrainState s = store.latestValid(m -> { }).orElseThrow().state();
         try (ThreadEpochRunner runner = new ThreadEpochRunner(DATA, 2)) {
             var arch = assertThrows(IllegalArgumentException.class, () -> new DistributedTrainer(config(FREEZE_AT_ONE), "127.0.0.1", 1)
-                    .fit(Dl4jNetworks.of(FashionMlp.build(5, 8)), DATA.size(), runner, TrainingListener.NONE, s, null));
+                    .fit(Dl4jNetworks.of(FashionMlp.build(5, 8)), DATA.size(), runner, TrainingListener.NONE, Optional.of(s), DistributedTrainer.Checkpointing.NONE));
             assertTrue(arch.getMessage().contains("head.W (128x10 saved, 128x5 now)"), arch.getMessage());
             var plan = assertThrows(IllegalArgumentException.class, () -> new DistributedTrainer(
                     config(FreezeSchedule.of(new FreezeSchedule.Phase(1, FreezePlan.freezing("pretrained.fc1.*")))), "127.0.0.1", 1)
-                    .fit(fresh(), DATA.size(), runner, TrainingListener.NONE, s, null));
+                    .fit(fresh(), DATA.size(), runner, TrainingListener.NONE, Optional.of(s), DistributedTrainer.Checkpointing.NONE));
             assertTrue(plan.getMessage().contains("pretrained.fc2.W (frozen in the checkpoint, trainable in the plan)"), plan.getMessage());
             var seed = assertThrows(IllegalArgumentException.class, () -> new DistributedTrainer(config(FREEZE_AT_ONE).withSeed(8), "127.0.0.1", 1)
-                    .fit(fresh(), DATA.size(), runner, TrainingListener.NONE, s, null));
+                    .fit(fresh(), DATA.size(), runner, TrainingListener.NONE, Optional.of(s), DistributedTrainer.Checkpointing.NONE));
             assertTrue(seed.getMessage().contains("train.seed"), seed.getMessage());
         }
     }
@@ -152,7 +157,7 @@ class CheckpointResumeTest {
         CheckpointStore store = store(dir.resolve("ckpt"), 100);
         try (ThreadEpochRunner runner = new ThreadEpochRunner(bad, 2)) {
             var e = assertThrows(IllegalStateException.class, () -> new DistributedTrainer(config(FREEZE_AT_ONE), "127.0.0.1", 1)
-                    .fit(fresh(), bad.size(), runner, TrainingListener.NONE, null, new DistributedTrainer.Checkpointing(7, store::write)));
+                    .fit(fresh(), bad.size(), runner, TrainingListener.NONE, Optional.empty(), new DistributedTrainer.Checkpointing(7, store::write)));
             assertTrue(e.getMessage().contains("worker 1") && e.getMessage().contains("step 12"), e.getMessage());
         }
         var last = store.latestValid(m -> { }).orElseThrow();

@@ -1,10 +1,11 @@
 package dev.permafrost.checkpoint;
 
-import dev.permafrost.data.HadoopFiles;
+import dev.permafrost.io.HadoopFiles;
 import dev.permafrost.testing.Fashion;
 import dev.permafrost.train.TrainState;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Checkpoints on a real HDFS (an in-process MiniDFSCluster): write, interrupt, resume to the same bits. */
+@Tag("slow")
 class HdfsCheckpointTest {
 
     @Test

@@ -2,8 +2,9 @@ package dev.permafrost.cli;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.permafrost.testing.SharedFiles;
-import dev.permafrost.train.Dl4jNetworks;
+import dev.permafrost.testing.GoldenFiles;
+import dev.permafrost.network.Dl4jNetworks;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,11 +78,11 @@ class CliTest {
 
     @Test
     void optimReplayReportsParityAndMismatch() {
-        String golden = SharedFiles.golden("adam_golden.json").toString();
+        String golden = GoldenFiles.golden("adam_golden.json").toString();
         Run ok = run("optim-replay", "--golden", golden);
         assertEquals(0, ok.exit(), ok.err());
         assertTrue(ok.out().contains("64 passed, 0 failed"), ok.out());
-        Run noFma = run("optim-replay", "--golden", SharedFiles.golden("adam_golden_nofma.json").toString(), "--no-fma");
+        Run noFma = run("optim-replay", "--golden", GoldenFiles.golden("adam_golden_nofma.json").toString(), "--no-fma");
         assertEquals(0, noFma.exit());
         Run crossed = run("optim-replay", "--golden", golden, "--no-fma");
         assertEquals(1, crossed.exit());
@@ -92,6 +93,7 @@ class CliTest {
     }
 
     @Test
+    @Tag("slow")
     void demoTrainsFreezesVerifiesAndWritesItsOutputs(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("demo");
         Run r = run("freeze-demo", "--rows", "3000", "--epochs", "2", "--freeze-from", "1", "--out", out.toString());
@@ -109,6 +111,7 @@ class CliTest {
     }
 
     @Test
+    @Tag("slow")
     void aTrainingJobRefusesAnOutputFolderHoldingAnotherRun(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("metrics.json"), "{}");
         Run r = run("pretrain", "--job", "jobs/pretrain.conf", "--out", dir.toString(), "--master", "local[1]");

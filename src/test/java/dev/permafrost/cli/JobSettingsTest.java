@@ -3,7 +3,7 @@ package dev.permafrost.cli;
 import dev.permafrost.freeze.Label;
 import dev.permafrost.model.FashionMlp;
 import dev.permafrost.optim.OptimizerConfig;
-import dev.permafrost.train.Dl4jNetworks;
+import dev.permafrost.network.Dl4jNetworks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +23,7 @@ class JobSettingsTest {
                 "data.path=hdfs://nn:8020/data/train"));
         assertEquals(5, s.training().epochs());
         assertEquals(3e-4, s.optimizer().lr());
-        assertEquals("hdfs://nn:8020/data/train", s.string("data.path"));
+        assertEquals("hdfs://nn:8020/data/train", s.optional("data.path").orElseThrow());
         assertEquals(5, s.root().getInt("model.replace-head-classes"));
         var labels = s.schedule().resolve(Dl4jNetworks.of(FashionMlp.build(5, 1)).params()).get(0).labels();
         assertEquals(8, labels.names(Label.FROZEN).size());

@@ -62,13 +62,13 @@ class NetworkParamsTest {
 
     @Test
     void namesSurviveFreezingSavingAndLoading(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        var net = dev.permafrost.train.Dl4jNetworks.of(FashionMlp.build(10, 1));
+        var net = dev.permafrost.network.Dl4jNetworks.of(FashionMlp.build(10, 1));
         var labels = dev.permafrost.freeze.FreezePlan.freezing("pretrained.*").resolve(net.params());
         var frozen = net.rebuild(labels, net.paramsCopy());
         assertEquals(net.params().names(), frozen.params().names());
         var file = dir.resolve("m.zip");
-        dev.permafrost.train.Dl4jNetworks.save(frozen, file);
-        var loaded = dev.permafrost.train.Dl4jNetworks.load(file);
+        dev.permafrost.network.Dl4jNetworks.save(frozen, file);
+        var loaded = dev.permafrost.network.Dl4jNetworks.load(file);
         assertEquals(net.params().names(), loaded.params().names());
         // A wrapped configuration written by DL4J itself keeps its names too now that wrappers carry them.
         var wrapped = (MultiLayerNetwork) frozen.model();

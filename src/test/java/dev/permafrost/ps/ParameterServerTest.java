@@ -47,6 +47,19 @@ class ParameterServerTest {
         return out;
     }
 
+    /** The shards' gradients end to end, in trainable-layout order: the shape a push carries. */
+    private static float[] packed(List<float[]> shards) {
+        int n = 0;
+        for (float[] g : shards) n += g.length;
+        float[] out = new float[n];
+        int at = 0;
+        for (float[] g : shards) {
+            System.arraycopy(g, 0, out, at, g.length);
+            at += g.length;
+        }
+        return out;
+    }
+
     private static int[] bits(float[] a) {
         int[] b = new int[a.length];
         for (int i = 0; i < a.length; i++) b[i] = Float.floatToRawIntBits(a[i]);
@@ -59,9 +72,9 @@ class ParameterServerTest {
         ShardLayout layout = ShardLayout.plan(table, labels);
         float[] init = initial();
         ParameterServer ps = new ParameterServer(layout, init, adam);
-        for (Shard s : layout.frozen()) assertNull(ps.optimizerState(s.index()), s.describe());
+        for (Shard s : layout.frozen()) assertTrue(ps.optimizerState(s.index()).isEmpty(), s.describe());
         for (int step = 0; step < 20; step++) {
-            ps.step(List.of(new WorkerPush(0, ps.version(), 8, 1.0, grads(layout, step, 1f))));
+            ps.step(List.of(new WorkerPush(0, ps.version(), 8, 1.0, packed(grads(layout, step, 1f)))));
         }
         float[] after = ps.assemble();
         for (Shard s : layout.frozen()) {
@@ -81,7 +94,7 @@ class ParameterServerTest {
         ParameterServer b = new ParameterServer(layout, initial(), adam);
         for (int step = 0; step < 5; step++) {
             List<WorkerPush> pushes = new ArrayList<>();
-            for (int w = 0; w < 5; w++) pushes.add(new WorkerPush(w, step, 3 + w, w, grads(layout, step * 10L + w, 1e3f)));
+            for (int w = 0; w < 5; w++) pushes.add(new WorkerPush(w, step, 3 + w, w, packed(grads(layout, step * 10L + w, 1e3f))));
             a.step(pushes);
             Collections.reverse(pushes);
             Collections.swap(pushes, 1, 3);
@@ -98,7 +111,7 @@ class ParameterServerTest {
         ParameterServer ps = new ParameterServer(layout, init, adam);
         List<float[]> g0 = grads(layout, 1, 1f);
         List<float[]> g1 = grads(layout, 2, 1f);
-        var report = ps.step(List.of(new WorkerPush(1, 0, 3, 6.0, g1), new WorkerPush(0, 0, 5, 2.0, g0)));
+        var report = ps.step(List.of(new WorkerPush(1, 0, 3, 6.0, packed(g1)), new WorkerPush(0, 0, 5, 2.0, packed(g0))));
         assertEquals(8, report.samples());
         assertEquals(1.0, report.meanLoss());
         // Independent reference: double sums in worker order, rounded mean, Adam's first step via the range function.
@@ -116,10 +129,10 @@ class ParameterServerTest {
         float[] init = initial();
         ParameterServer ps = new ParameterServer(layout, init, adam);
         Shard stats = layout.shards().stream().filter(Shard::statistic).findFirst().orElseThrow();
-        assertNull(ps.optimizerState(stats.index()), "statistics carry no optimizer state");
+        assertTrue(ps.optimizerState(stats.index()).isEmpty(), "statistics carry no optimizer state");
         List<float[]> g = grads(layout, 3, 1f);
         int k = layout.trainable().indexOf(stats);
-        ps.step(List.of(new WorkerPush(0, 0, 4, 0, g)));
+        ps.step(List.of(new WorkerPush(0, 0, 4, 0, packed(g))));
         float[] after = ps.trainableValues(stats.index());
         for (int i = 0; i < after.length; i++) {
             float expected = init[stats.start() + i] - (float) ((double) g.get(k)[i] / 4);
@@ -134,15 +147,15 @@ class ParameterServerTest {
         var phases = sched.resolve(table).stream().map(FreezeSchedule.ResolvedPhase::labels).toList();
         ShardLayout layout = ShardLayout.plan(table, phases, 1 << 10);
         ParameterServer ps = new ParameterServer(layout.withLabels(phases.get(0)), initial(), adam);
-        for (int s = 0; s < 3; s++) ps.step(List.of(new WorkerPush(0, ps.version(), 2, 0, grads(ps.layout(), s, 1f))));
+        for (int s = 0; s < 3; s++) ps.step(List.of(new WorkerPush(0, ps.version(), 2, 0, packed(grads(ps.layout(), s, 1f)))));
         Shard features = ps.layout().shards().get(0);
-        assertEquals(3, ps.optimizerState(features.index()).step());
+        assertEquals(3, ps.optimizerState(features.index()).orElseThrow().step());
 
         var frozen = ps.relabel(layout.withLabels(phases.get(1)));
         assertTrue(frozen.newlyFrozen().contains(ps.layout().shards().get(0)));
-        assertNull(ps.optimizerState(features.index()));
+        assertTrue(ps.optimizerState(features.index()).isEmpty());
         float[] atFreeze = ps.assemble();
-        for (int s = 0; s < 3; s++) ps.step(List.of(new WorkerPush(0, ps.version(), 2, 0, grads(ps.layout(), 10 + s, 1f))));
+        for (int s = 0; s < 3; s++) ps.step(List.of(new WorkerPush(0, ps.version(), 2, 0, packed(grads(ps.layout(), 10 + s, 1f)))));
         float[] later = ps.assemble();
         for (int i = features.start(); i < features.end(); i++) {
             assertEquals(Float.floatToRawIntBits(atFreeze[i]), Float.floatToRawIntBits(later[i]));
@@ -150,8 +163,7 @@ class ParameterServerTest {
 
         var released = ps.relabel(layout.withLabels(phases.get(2)));
         assertEquals(frozen.newlyFrozen().size(), released.newlyTrainable().size());
-        var state = ps.optimizerState(features.index());
-        assertNotNull(state);
+        var state = ps.optimizerState(features.index()).orElseThrow();
         assertEquals(0, state.step(), "an unfrozen shard starts with fresh state");
         assertEquals(Label.TRAINABLE, ps.layout().shards().get(0).label());
     }
@@ -164,13 +176,13 @@ class ParameterServerTest {
         List<float[]> nan = grads(layout, 1, 1f);
         nan.get(2)[1] = Float.NaN;
         var e = assertThrows(NonFiniteGradientException.class, () -> ps.step(List.of(
-                new WorkerPush(0, 0, 1, 0, grads(layout, 2, 1f)), new WorkerPush(1, 0, 1, 0, nan))));
+                new WorkerPush(0, 0, 1, 0, packed(grads(layout, 2, 1f))), new WorkerPush(1, 0, 1, 0, packed(nan)))));
         assertTrue(e.getMessage().contains("worker 1") && e.getMessage().contains("step 1"), e.getMessage());
-        assertThrows(NonFiniteGradientException.class, () -> ps.step(List.of(new WorkerPush(0, 0, 1, Double.POSITIVE_INFINITY, grads(layout, 2, 1f)))));
-        assertThrows(IllegalStateException.class, () -> ps.step(List.of(new WorkerPush(0, 7, 1, 0, grads(layout, 2, 1f)))));
-        assertThrows(IllegalArgumentException.class, () -> ps.step(List.of(new WorkerPush(0, 0, 1, 0, grads(layout, 2, 1f)),
-                new WorkerPush(0, 0, 1, 0, grads(layout, 2, 1f)))));
-        assertThrows(IllegalArgumentException.class, () -> new WorkerPush(0, 0, 0, 0, List.of()));
+        assertThrows(NonFiniteGradientException.class, () -> ps.step(List.of(new WorkerPush(0, 0, 1, Double.POSITIVE_INFINITY, packed(grads(layout, 2, 1f))))));
+        assertThrows(IllegalStateException.class, () -> ps.step(List.of(new WorkerPush(0, 7, 1, 0, packed(grads(layout, 2, 1f))))));
+        assertThrows(IllegalArgumentException.class, () -> ps.step(List.of(new WorkerPush(0, 0, 1, 0, packed(grads(layout, 2, 1f))),
+                new WorkerPush(0, 0, 1, 0, packed(grads(layout, 2, 1f))))));
+        assertThrows(IllegalArgumentException.class, () -> new WorkerPush(0, 0, 0, 0, new float[0]));
         assertArrayEquals(bits(before), bits(ps.assemble()));
         assertEquals(0, ps.version());
     }

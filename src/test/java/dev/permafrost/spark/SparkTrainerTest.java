@@ -9,7 +9,7 @@ import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;
 import dev.permafrost.train.DistributedTrainer;
-import dev.permafrost.train.Dl4jNetworks;
+import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.train.LocalTrainer;
 import dev.permafrost.train.TrainingConfig;
 import dev.permafrost.train.TrainingListener;
@@ -18,6 +18,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Distributed training on a real Spark (local mode, 3 task slots) against the single-process reference. */
+@Tag("slow")
 class SparkTrainerTest {
     private static SparkSession spark;
     private static JavaSparkContext sc;

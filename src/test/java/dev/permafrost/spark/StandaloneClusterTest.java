@@ -1,5 +1,7 @@
 package dev.permafrost.spark;
 
+import java.util.Optional;
+
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
@@ -8,11 +10,10 @@ import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.ps.rpc.AuditRecord;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;
-import dev.permafrost.testing.StandaloneCluster;
 import dev.permafrost.train.DistributedTrainer;
-import dev.permafrost.train.Dl4jNetworks;
+import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.train.LocalTrainer;
-import dev.permafrost.train.Network;
+import dev.permafrost.network.Network;
 import dev.permafrost.train.TrainingConfig;
 import dev.permafrost.train.TrainingListener;
 import org.apache.spark.SparkConf;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -47,7 +49,8 @@ class StandaloneClusterTest {
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = StandaloneCluster.start(2, 1, "3g");
+        cluster = StandaloneCluster.start(new StandaloneCluster.Settings(Files.createTempDirectory("permafrost-cluster"), 2, 1, "3g", 0,
+                System.getProperty("java.class.path"), List.of()), StandaloneCluster.OnClose.DELETE_DIR);
         SparkConf conf = new SparkConf().setMaster(cluster.url()).setAppName("permafrost-cluster-test");
         cluster.driverConf().forEach(conf::set);
         conf.set("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "1");
@@ -97,7 +100,7 @@ class StandaloneClusterTest {
         AtomicBoolean killed = new AtomicBoolean();
         TrainingListener killer = new TrainingListener() {
             @Override
-            public void onStep(StepEvent e, Network network) {
+            public void onStep(StepEvent e, Optional<Network> network) {
                 if (e.epoch() == 1 && e.step() == 10 && killed.compareAndSet(false, true)) {
                     List<ProcessHandle> executors = cluster.executors();
                     new Thread(() -> executors.get(0).destroyForcibly()).start();

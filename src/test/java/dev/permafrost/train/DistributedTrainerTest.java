@@ -1,5 +1,9 @@
 package dev.permafrost.train;
 
+import java.time.Duration;
+
+import dev.permafrost.network.Dl4jNetworks;
+
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
@@ -8,9 +12,10 @@ import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.ps.rpc.Messages;
 import dev.permafrost.ps.rpc.ParameterClient;
-import dev.permafrost.ps.rpc.ParameterService;
+import dev.permafrost.ps.rpc.ParameterGrpcService;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -21,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The distributed path (service, wire format, per-worker networks) against the single-process reference. */
+@Tag("slow")
 class DistributedTrainerTest {
     private final LabeledData data = Fashion.train(1500);
     private final FreezeSchedule freezeAtOne = FreezeSchedule.of(new FreezeSchedule.Phase(1, FreezePlan.freezing("pretrained.*")));
@@ -51,9 +57,9 @@ class DistributedTrainerTest {
         var net = Dl4jNetworks.of(FashionMlp.build(10, 8));
         var core = new ParameterServer(ShardLayout.plan(net.params(), dev.permafrost.freeze.ParamLabels.allTrainable(net.params())),
                 net.paramsCopy(), OptimizerConfig.Adam.adam(1e-3));
-        try (ParameterService service = ParameterService.start(core, 1, "right-secret-0123456789", "127.0.0.1", 0);
-             ParameterClient wrong = new ParameterClient("127.0.0.1", service.port(), "wrong-secret-0123456789", 10);
-             ParameterClient right = new ParameterClient("127.0.0.1", service.port(), "right-secret-0123456789", 10)) {
+        try (ParameterGrpcService service = ParameterGrpcService.start(core, 1, "right-secret-0123456789", "127.0.0.1", 0);
+             ParameterClient wrong = new ParameterClient("127.0.0.1", service.port(), "wrong-secret-0123456789", Duration.ofSeconds(10));
+             ParameterClient right = new ParameterClient("127.0.0.1", service.port(), "right-secret-0123456789", Duration.ofSeconds(10))) {
             var e = assertThrows(ParameterClient.ParameterServiceException.class, () -> wrong.pull(new Messages.Pull(0, 0, 0, "intruder")));
             assertTrue(e.unauthenticated(), e.getMessage());
             assertEquals(0, right.pull(new Messages.Pull(0, 0, 0, "worker")).version());
@@ -69,12 +75,12 @@ class DistributedTrainerTest {
                 @Override
                 public void publish(WorkerModel model) {
                     threads.publish(model);
-                    threads.network(1).writeRange(100, new float[]{42f}); // one element of pretrained.fc1.W on worker 1
+                    threads.network(1).writeRange(100, new float[]{42f}, 0, 1); // one element of pretrained.fc1.W on worker 1
                 }
 
                 @Override
-                public List<RemoteWorker.Report> run(EpochTask task) {
-                    return threads.run(task);
+                public List<RemoteWorker.Report> run(EpochSpec spec) {
+                    return threads.run(spec);
                 }
             };
             var e = assertThrows(IllegalStateException.class, () -> new DistributedTrainer(cfg, "127.0.0.1", 3)

@@ -1,11 +1,15 @@
 package dev.permafrost.train;
 
+import dev.permafrost.network.Network;
+import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.network.Evaluation;
+
 import dev.permafrost.data.FashionMnist.ClassRange;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
 import dev.permafrost.model.FashionMlp;
 import dev.permafrost.model.NamedParam;
-import dev.permafrost.model.ParamCopy;
+import dev.permafrost.testing.ParamCopy;
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.testing.Fashion;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -46,7 +50,7 @@ class FineTuneAccuracyTest {
         List<String> copied = ParamCopy.byName(pretrain.network().params(), source, target.params(), flat,
                 p -> p.name().startsWith("pretrained."));
         assertEquals(8, copied.size());
-        target.writeRange(0, flat);
+        target.writeRange(0, flat, 0, flat.length);
 
         var finetune = new LocalTrainer(TrainingConfig.of(2, 32, 2, OptimizerConfig.Adam.adam(1e-3),
                 FreezeSchedule.constant(FreezePlan.freezing("pretrained.*"))))

@@ -1,5 +1,8 @@
 package dev.permafrost.train;
 
+import dev.permafrost.network.Network;
+import dev.permafrost.network.Dl4jNetworks;
+
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezePlanException;

@@ -1,17 +1,21 @@
 package dev.permafrost.train;
 
+import dev.permafrost.network.Dl4jNetworks;
+
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
 import dev.permafrost.model.FashionMlp;
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.testing.Fashion;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Simulated workers against one big batch, and run-to-run determinism. */
+@Tag("slow")
 class TrainerEquivalenceTest {
     /**
      * Stated tolerance: W=2 workers of batch b against 1 worker of batch 2b differ only in float summation order.

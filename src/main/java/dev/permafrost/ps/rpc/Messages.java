@@ -1,117 +1,93 @@
 package dev.permafrost.ps.rpc;
 
+import dev.permafrost.io.LittleEndian;
+
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The parameter server's wire format: explicit little-endian fields read back by position, never Java
- * serialization. Floats travel as raw IEEE-754 bits, so values arrive bit-identical.
+ * The parameter service's wire format, in the project's one little-endian codec: fields read back by position, floats
+ * as raw IEEE-754 bits, so values arrive bit-identical.
  */
 public final class Messages {
     private static final int MAGIC = 0x50465354; // "PFST"
+    private static final String WHAT = "a Permafrost parameter-server message";
 
     private Messages() {
     }
 
-    /** Trainable values of the current version: the answer to a pull and to a push. */
-    public record State(long version, int phase, float[] values) {
+    /** The trainable values of one version, in trainable-layout order: the answer to a pull and to a push. */
+    public record TrainableValues(long version, int phase, float[] values) {
     }
 
-    /** A worker's push for one step. {@code fingerprints} (frozen shard → fingerprint) may be empty. */
-    public record Push(int worker, int attempt, long version, int phase, long samples, double lossSum, String executor,
+    /**
+     * A worker's push for one step: the gradient sums of the trainable shards in trainable-layout order, and the
+     * fingerprints (frozen shard index to fingerprint) of its frozen copies, which may be empty.
+     */
+    public record Push(int worker, int submission, long version, int phase, long samples, double lossSum, String executor,
                        Map<Integer, Long> fingerprints, float[] gradientSums) {
     }
 
-    /** {@code attempt} numbers the driver's submissions of an epoch: calls from an older attempt are refused. */
-    public record Pull(int worker, int attempt, int phase, String executor) {
+    /** {@code submission} numbers the driver's submissions of epochs: calls from an older submission are refused. */
+    public record Pull(int worker, int submission, int phase, String executor) {
     }
 
-    public static byte[] encode(State s) {
-        ByteBuffer b = buffer(4 + 8 + 4 + 4 + 4L * s.values().length);
-        b.putInt(MAGIC).putLong(s.version()).putInt(s.phase());
-        putFloats(b, s.values());
+    public static byte[] encode(TrainableValues message) {
+        ByteBuffer b = LittleEndian.allocate(4 + 8 + 4 + LittleEndian.floatsSize(message.values().length), MAGIC);
+        b.putLong(message.version()).putInt(message.phase());
+        LittleEndian.putFloats(b, message.values());
         return b.array();
     }
 
-    public static State decodeState(byte[] bytes) {
-        ByteBuffer b = wrap(bytes);
-        return new State(b.getLong(), b.getInt(), getFloats(b));
+    public static TrainableValues decodeTrainableValues(byte[] bytes) {
+        ByteBuffer b = LittleEndian.open(bytes, MAGIC, WHAT);
+        TrainableValues message = new TrainableValues(b.getLong(), b.getInt(), LittleEndian.getFloats(b));
+        LittleEndian.requireEnd(b, WHAT);
+        return message;
     }
 
-    public static byte[] encode(Pull p) {
-        byte[] exec = p.executor().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = buffer(4 + 4 + 4 + 4 + 4 + exec.length);
-        b.putInt(MAGIC).putInt(p.worker()).putInt(p.attempt()).putInt(p.phase()).putInt(exec.length).put(exec);
+    public static byte[] encode(Pull message) {
+        ByteBuffer b = LittleEndian.allocate(4 + 4 + 4 + 4 + LittleEndian.stringSize(message.executor()), MAGIC);
+        b.putInt(message.worker()).putInt(message.submission()).putInt(message.phase());
+        LittleEndian.putString(b, message.executor());
         return b.array();
     }
 
     public static Pull decodePull(byte[] bytes) {
-        ByteBuffer b = wrap(bytes);
-        return new Pull(b.getInt(), b.getInt(), b.getInt(), getString(b));
+        ByteBuffer b = LittleEndian.open(bytes, MAGIC, WHAT);
+        Pull message = new Pull(b.getInt(), b.getInt(), b.getInt(), LittleEndian.getString(b));
+        LittleEndian.requireEnd(b, WHAT);
+        return message;
     }
 
-    public static byte[] encode(Push p) {
-        byte[] exec = p.executor().getBytes(StandardCharsets.UTF_8);
-        long size = 4 + 4 + 4 + 8 + 4 + 8 + 8 + 4 + exec.length + 4 + 12L * p.fingerprints().size() + 4 + 4L * p.gradientSums().length;
-        ByteBuffer b = buffer(size);
-        b.putInt(MAGIC).putInt(p.worker()).putInt(p.attempt()).putLong(p.version()).putInt(p.phase()).putLong(p.samples()).putDouble(p.lossSum());
-        b.putInt(exec.length).put(exec);
-        b.putInt(p.fingerprints().size());
-        for (var e : p.fingerprints().entrySet()) b.putInt(e.getKey()).putLong(e.getValue());
-        putFloats(b, p.gradientSums());
+    public static byte[] encode(Push message) {
+        long size = 4 + 4 + 4 + 8 + 4 + 8 + 8 + LittleEndian.stringSize(message.executor()) + 4 + 12L * message.fingerprints().size()
+                + LittleEndian.floatsSize(message.gradientSums().length);
+        ByteBuffer b = LittleEndian.allocate(size, MAGIC);
+        b.putInt(message.worker()).putInt(message.submission()).putLong(message.version()).putInt(message.phase())
+                .putLong(message.samples()).putDouble(message.lossSum());
+        LittleEndian.putString(b, message.executor());
+        b.putInt(message.fingerprints().size());
+        for (var e : message.fingerprints().entrySet()) b.putInt(e.getKey()).putLong(e.getValue());
+        LittleEndian.putFloats(b, message.gradientSums());
         return b.array();
     }
 
     public static Push decodePush(byte[] bytes) {
-        ByteBuffer b = wrap(bytes);
+        ByteBuffer b = LittleEndian.open(bytes, MAGIC, WHAT);
         int worker = b.getInt();
-        int attempt = b.getInt();
+        int submission = b.getInt();
         long version = b.getLong();
         int phase = b.getInt();
         long samples = b.getLong();
         double loss = b.getDouble();
-        String exec = getString(b);
-        int n = b.getInt();
-        if (n < 0 || n > b.remaining() / 12) throw new IllegalArgumentException("bad fingerprint count " + n);
-        Map<Integer, Long> fps = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) fps.put(b.getInt(), b.getLong());
-        return new Push(worker, attempt, version, phase, samples, loss, exec, fps, getFloats(b));
-    }
-
-    private static ByteBuffer buffer(long size) {
-        if (size > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("message of " + size + " bytes is too large");
-        return ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private static ByteBuffer wrap(byte[] bytes) {
-        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        if (bytes.length < 4 || b.getInt() != MAGIC) throw new IllegalArgumentException("not a Permafrost parameter-server message");
-        return b;
-    }
-
-    private static void putFloats(ByteBuffer b, float[] v) {
-        b.putInt(v.length);
-        b.asFloatBuffer().put(v);
-        b.position(b.position() + 4 * v.length);
-    }
-
-    private static float[] getFloats(ByteBuffer b) {
-        int n = b.getInt();
-        if (n < 0 || n > b.remaining() / 4) throw new IllegalArgumentException("bad float count " + n + " with " + b.remaining() + " bytes left");
-        float[] v = new float[n];
-        b.asFloatBuffer().get(v);
-        b.position(b.position() + 4 * n);
-        return v;
-    }
-
-    private static String getString(ByteBuffer b) {
-        int n = b.getInt();
-        if (n < 0 || n > b.remaining()) throw new IllegalArgumentException("bad string length " + n);
-        byte[] s = new byte[n];
-        b.get(s);
-        return new String(s, StandardCharsets.UTF_8);
+        String executor = LittleEndian.getString(b);
+        int n = LittleEndian.getCount(b, 12, "fingerprint");
+        Map<Integer, Long> fingerprints = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) fingerprints.put(b.getInt(), b.getLong());
+        Push message = new Push(worker, submission, version, phase, samples, loss, executor, fingerprints, LittleEndian.getFloats(b));
+        LittleEndian.requireEnd(b, WHAT);
+        return message;
     }
 }

@@ -8,42 +8,46 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** A worker's connection to the parameter service. */
 public final class ParameterClient implements AutoCloseable {
     private final ManagedChannel channel;
-    private final long timeoutSeconds;
+    private final Duration timeout;
 
-    public ParameterClient(String host, int port, String secret, long timeoutSeconds) {
-        this(host, port, secret, timeoutSeconds, null);
+    public ParameterClient(String host, int port, String secret, Duration timeout) {
+        this(host, port, secret, timeout, Tls.PLAINTEXT);
     }
 
-    /** A client speaking TLS when {@code tls} is not null (the job's service then serves TLS too). */
-    public ParameterClient(String host, int port, String secret, long timeoutSeconds, Tls tls) {
+    /**
+     * A client speaking TLS when {@code tls} is enabled (the job's service then serves TLS too). Every call waits at
+     * most {@code timeout}: a push waits for the slowest worker's step, so it must cover one step of the slowest worker.
+     */
+    public ParameterClient(String host, int port, String secret, Duration timeout, Tls tls) {
         Metadata headers = new Metadata();
         headers.put(Rpc.SECRET, secret);
         NettyChannelBuilder builder = NettyChannelBuilder.forAddress(host, port)
                 .maxInboundMessageSize(Rpc.MAX_MESSAGE_BYTES)
                 .intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
-        if (tls == null) builder.usePlaintext();
-        else builder.sslContext(tls.client());
+        if (tls.enabled()) builder.sslContext(tls.client());
+        else builder.usePlaintext();
         this.channel = builder.build();
-        this.timeoutSeconds = timeoutSeconds;
+        this.timeout = timeout;
     }
 
-    public Messages.State pull(Messages.Pull pull) {
-        return Messages.decodeState(call(Rpc.PULL, Messages.encode(pull)));
+    public Messages.TrainableValues pull(Messages.Pull pull) {
+        return Messages.decodeTrainableValues(call(Rpc.PULL, Messages.encode(pull)));
     }
 
     /** Pushes one step's gradients and returns the next version's trainable values once all workers have pushed. */
-    public Messages.State push(Messages.Push push) {
-        return Messages.decodeState(call(Rpc.PUSH, Messages.encode(push)));
+    public Messages.TrainableValues push(Messages.Push push) {
+        return Messages.decodeTrainableValues(call(Rpc.PUSH, Messages.encode(push)));
     }
 
     private byte[] call(io.grpc.MethodDescriptor<byte[], byte[]> method, byte[] request) {
         try {
-            return ClientCalls.blockingUnaryCall(channel, method, CallOptions.DEFAULT.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS), request);
+            return ClientCalls.blockingUnaryCall(channel, method, CallOptions.DEFAULT.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS), request);
         } catch (StatusRuntimeException e) {
             throw new ParameterServiceException(e.getStatus().getCode() + ": " + e.getStatus().getDescription(), e);
         }

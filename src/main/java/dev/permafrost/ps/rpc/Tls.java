@@ -24,9 +24,12 @@ import java.util.Map;
 public record Tls(String keyStore, String keyStorePassword, String keyPassword, String keyStoreType,
                   String trustStore, String trustStorePassword, String trustStoreType) implements Serializable {
 
-    /** TLS settings when {@code spark.ssl.enabled} is true, else null (plaintext on a trusted network). */
+    /** No TLS: the service and its clients speak plaintext, for a trusted network. */
+    public static final Tls PLAINTEXT = new Tls("", "", "", "", "", "", "");
+
+    /** TLS settings when {@code spark.ssl.enabled} is true, else {@link #PLAINTEXT}. */
     public static Tls fromSparkSettings(Map<String, String> conf) {
-        if (!Boolean.parseBoolean(conf.getOrDefault("spark.ssl.enabled", "false"))) return null;
+        if (!Boolean.parseBoolean(conf.getOrDefault("spark.ssl.enabled", "false"))) return PLAINTEXT;
         String ks = conf.get("spark.ssl.keyStore");
         String ts = conf.get("spark.ssl.trustStore");
         if (ks == null || ts == null) {
@@ -36,6 +39,10 @@ public record Tls(String keyStore, String keyStorePassword, String keyPassword, 
         String ksPass = conf.getOrDefault("spark.ssl.keyStorePassword", "");
         return new Tls(ks, ksPass, conf.getOrDefault("spark.ssl.keyPassword", ksPass), conf.getOrDefault("spark.ssl.keyStoreType", "JKS"),
                 ts, conf.getOrDefault("spark.ssl.trustStorePassword", ""), conf.getOrDefault("spark.ssl.trustStoreType", "JKS"));
+    }
+
+    public boolean enabled() {
+        return !keyStore.isEmpty();
     }
 
     SslContext server() {
@@ -72,6 +79,7 @@ public record Tls(String keyStore, String keyStorePassword, String keyPassword, 
 
     @Override
     public String toString() {
+        if (!enabled()) return "Tls[plaintext]";
         return "Tls[keyStore=" + keyStore + ", trustStore=" + trustStore + "]"; // never the passwords
     }
 }

@@ -10,26 +10,30 @@ import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;
 import dev.permafrost.train.DistributedTrainer;
-import dev.permafrost.train.Dl4jNetworks;
+import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.train.LocalTrainer;
 import dev.permafrost.train.ThreadEpochRunner;
 import dev.permafrost.train.TrainingConfig;
 import dev.permafrost.train.TrainingListener;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The parameter service over TLS, with key and trust stores made by keytool as Spark's SSL would use them. */
+@Tag("slow")
 class TlsTest {
     @TempDir
     static Path dir;
@@ -84,10 +88,10 @@ class TlsTest {
         var core = new ParameterServer(ShardLayout.plan(net.params(), ParamLabels.allTrainable(net.params())), net.paramsCopy(),
                 OptimizerConfig.Adam.adam(1e-3));
         String secret = Secrets.newSecret();
-        try (ParameterService service = ParameterService.start(core, 1, secret, "127.0.0.1", 0, tls);
-             ParameterClient good = new ParameterClient("127.0.0.1", service.port(), secret, 10, tls);
-             ParameterClient plain = new ParameterClient("127.0.0.1", service.port(), secret, 10);
-             ParameterClient untrusting = new ParameterClient("127.0.0.1", service.port(), secret, 10, otherTrust)) {
+        try (ParameterGrpcService service = ParameterGrpcService.start(core, 1, secret, "127.0.0.1", 0, tls);
+             ParameterClient good = new ParameterClient("127.0.0.1", service.port(), secret, Duration.ofSeconds(10), tls);
+             ParameterClient plain = new ParameterClient("127.0.0.1", service.port(), secret, Duration.ofSeconds(10));
+             ParameterClient untrusting = new ParameterClient("127.0.0.1", service.port(), secret, Duration.ofSeconds(10), otherTrust)) {
             assertEquals(0, good.pull(new Messages.Pull(0, 0, 0, "worker")).version());
             var p = assertThrows(ParameterClient.ParameterServiceException.class, () -> plain.pull(new Messages.Pull(0, 0, 0, "plain")));
             assertTrue(p.getMessage().startsWith("UNAVAILABLE") || p.getMessage().startsWith("INTERNAL"), p.getMessage());
@@ -98,8 +102,8 @@ class TlsTest {
 
     @Test
     void sparkSslSettingsDecideAndMissingStoresAreExplained() {
-        assertNull(Tls.fromSparkSettings(Map.of()));
-        assertNull(Tls.fromSparkSettings(Map.of("spark.ssl.enabled", "false")));
+        assertFalse(Tls.fromSparkSettings(Map.of()).enabled());
+        assertFalse(Tls.fromSparkSettings(Map.of("spark.ssl.enabled", "false")).enabled());
         var e = assertThrows(IllegalArgumentException.class, () -> Tls.fromSparkSettings(Map.of("spark.ssl.enabled", "true")));
         assertTrue(e.getMessage().contains("spark.ssl.keyStore"), e.getMessage());
         assertTrue(!tls.toString().contains("changeit"), "passwords never printed");

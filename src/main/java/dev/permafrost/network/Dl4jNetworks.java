@@ -1,4 +1,4 @@
-package dev.permafrost.train;
+package dev.permafrost.network;
 
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.NamedParam;
@@ -134,9 +134,9 @@ public final class Dl4jNetworks {
         }
 
         @Override
-        public void writeRange(int offset, float[] values) {
-            INDArray target = flatParams().reshape(flatParams().length()).get(NDArrayIndex.interval(offset, offset + values.length));
-            target.assign(Nd4j.createFromArray(values));
+        public void writeRange(int offset, float[] source, int from, int length) {
+            INDArray target = flatParams().reshape(flatParams().length()).get(NDArrayIndex.interval(offset, offset + length));
+            target.assign(Nd4j.createFromArray(java.util.Arrays.copyOfRange(source, from, from + length)));
         }
 
         @Override

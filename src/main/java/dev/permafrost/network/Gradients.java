@@ -1,4 +1,4 @@
-package dev.permafrost.train;
+package dev.permafrost.network;
 
 /**
  * One worker's gradient over its minibatch in the flat layout: sums over the samples for ordinary parameters,

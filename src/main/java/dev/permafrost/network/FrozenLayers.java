@@ -1,4 +1,4 @@
-package dev.permafrost.train;
+package dev.permafrost.network;
 
 import dev.permafrost.freeze.ParamLabels;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -35,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * fingerprints; a mismatch fails the job at once, naming the executor, shard and step. Every call must present the
  * job's secret.
  */
-public final class ParameterService implements AutoCloseable {
+public final class ParameterGrpcService implements AutoCloseable {
     private final ParameterServer core;
     private final int workers;
     private final Server server;
@@ -44,15 +45,15 @@ public final class ParameterService implements AutoCloseable {
     private final AtomicLong bytesPushed = new AtomicLong();
     private final AtomicLong pushes = new AtomicLong();
     private int phase;
-    private int attempt;
+    private int submission;
     private Map<Integer, Long> canonical;
-    private volatile String failure;
+    private volatile Optional<String> failure = Optional.empty();
     private volatile java.util.function.Consumer<ParameterServer.StepReport> onStep = r -> { };
 
     private record Pending(Messages.Push push, StreamObserver<byte[]> reply) {
     }
 
-    private ParameterService(ParameterServer core, int workers, String secret, String host, int port, Tls tls) throws IOException {
+    private ParameterGrpcService(ParameterServer core, int workers, String secret, String host, int port, Tls tls) throws IOException {
         if (workers < 1) throw new IllegalArgumentException("workers must be >= 1, got " + workers);
         this.core = core;
         this.workers = workers;
@@ -64,18 +65,19 @@ public final class ParameterService implements AutoCloseable {
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .maxInboundMessageSize(Rpc.MAX_MESSAGE_BYTES)
                 .addService(ServerInterceptors.intercept(service, new SecretCheck(secret)));
-        if (tls != null) builder.sslContext(tls.server());
+        if (tls.enabled()) builder.sslContext(tls.server());
         this.server = builder.build().start();
     }
 
     /** Starts the service on {@code host} in plaintext; port 0 picks a free port. */
-    public static ParameterService start(ParameterServer core, int workers, String secret, String host, int port) throws IOException {
-        return new ParameterService(core, workers, secret, host, port, null);
+    public static ParameterGrpcService start(ParameterServer core, int workers, String secret, String host, int port) throws IOException {
+        return new ParameterGrpcService(core, workers, secret, host, port, Tls.PLAINTEXT);
     }
 
-    /** Starts the service with TLS when {@code tls} is not null. */
-    public static ParameterService start(ParameterServer core, int workers, String secret, String host, int port, Tls tls) throws IOException {
-        return new ParameterService(core, workers, secret, host, port, tls);
+    /** Starts the service, with TLS when {@code tls} is enabled. */
+    public static ParameterGrpcService start(ParameterServer core, int workers, String secret, String host, int port, Tls tls)
+            throws IOException {
+        return new ParameterGrpcService(core, workers, secret, host, port, tls);
     }
 
     public int port() {
@@ -97,19 +99,21 @@ public final class ParameterService implements AutoCloseable {
     }
 
     /**
-     * Starts a new submission of the current epoch: pushes still waiting from the failed one are answered with an
-     * error (their tasks end instead of holding task slots), and calls from older attempts are refused from now on.
+     * Starts a new submission of an epoch's tasks: pushes still waiting from a failed one are answered with an error
+     * (their tasks end instead of holding task slots), and calls from older submissions are refused from now on.
      */
-    public void startAttempt(int newAttempt) {
+    public void startSubmission(int newSubmission) {
         synchronized (this) {
-            if (newAttempt <= attempt && newAttempt != 0) throw new IllegalArgumentException("attempt " + newAttempt + " is not after " + attempt);
-            attempt = newAttempt;
+            if (newSubmission <= submission && newSubmission != 0) {
+                throw new IllegalArgumentException("submission " + newSubmission + " is not after " + submission);
+            }
+            submission = newSubmission;
         }
-        abortWaiting(Status.ABORTED.withDescription("superseded by attempt " + newAttempt).asRuntimeException());
+        abortWaiting(Status.ABORTED.withDescription("superseded by submission " + newSubmission).asRuntimeException());
     }
 
-    /** Why the job must stop, or null. */
-    public String failure() {
+    /** Why the job must stop; empty while it may go on. */
+    public Optional<String> failure() {
         return failure;
     }
 
@@ -132,9 +136,9 @@ public final class ParameterService implements AutoCloseable {
             Messages.Pull pull = Messages.decodePull(request);
             synchronized (this) {
                 requireHealthy();
-                requireAttempt(pull.attempt(), pull.worker());
+                requireSubmission(pull.submission(), pull.worker());
                 requirePhase(pull.phase(), pull.worker());
-                reply.onNext(Messages.encode(state()));
+                reply.onNext(Messages.encode(trainableValues()));
             }
             reply.onCompleted();
         } catch (StatusRuntimeException e) {
@@ -154,7 +158,7 @@ public final class ParameterService implements AutoCloseable {
             pushes.incrementAndGet();
             synchronized (this) {
                 requireHealthy();
-                requireAttempt(push.attempt(), push.worker());
+                requireSubmission(push.submission(), push.worker());
                 requirePhase(push.phase(), push.worker());
                 if (push.worker() < 0 || push.worker() >= workers) {
                     throw Status.INVALID_ARGUMENT.withDescription("worker " + push.worker() + " is outside 0.." + (workers - 1)).asRuntimeException();
@@ -164,17 +168,17 @@ public final class ParameterService implements AutoCloseable {
                             + "; the server is at version " + core.version() + ": pull and continue from there").asRuntimeException();
                 }
                 audit(push);
-                // A retried task replaces the push its failed attempt left behind.
+                // A retried task replaces the push its failed submission left behind.
                 pending.put(push.worker(), new Pending(push, reply));
                 if (pending.size() == workers) {
                     ready = new ArrayList<>(pending.values());
                     pending.clear();
                     try {
                         ParameterServer.StepReport report = core.step(toWorkerPushes(ready));
-                        answer = Messages.encode(state());
+                        answer = Messages.encode(trainableValues());
                         onStep.accept(report);
                     } catch (RuntimeException e) {
-                        failure = e.getMessage();
+                        failure = Optional.of(String.valueOf(e.getMessage()));
                         error = Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
                     }
                 }
@@ -212,7 +216,7 @@ public final class ParameterService implements AutoCloseable {
     }
 
     private StatusRuntimeException failJob(String message) {
-        failure = message;
+        failure = Optional.of(message);
         return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException();
     }
 
@@ -240,13 +244,13 @@ public final class ParameterService implements AutoCloseable {
     }
 
     private void requireHealthy() {
-        if (failure != null) throw Status.FAILED_PRECONDITION.withDescription(failure).asRuntimeException();
+        if (failure.isPresent()) throw Status.FAILED_PRECONDITION.withDescription(failure.get()).asRuntimeException();
     }
 
-    private void requireAttempt(int a, int worker) {
-        if (a != attempt) {
-            throw Status.ABORTED.withDescription("worker " + worker + " belongs to attempt " + a + "; the epoch is now at attempt "
-                    + attempt).asRuntimeException();
+    private void requireSubmission(int presented, int worker) {
+        if (presented != submission) {
+            throw Status.ABORTED.withDescription("worker " + worker + " belongs to submission " + presented + "; the driver is now at "
+                    + "submission " + submission).asRuntimeException();
         }
     }
 
@@ -257,41 +261,15 @@ public final class ParameterService implements AutoCloseable {
         }
     }
 
-    private Messages.State state() {
-        List<Shard> trainable = core.layout().trainable();
-        int total = 0;
-        for (Shard s : trainable) total += s.length();
-        float[] values = new float[total];
-        int at = 0;
-        for (Shard s : trainable) {
-            float[] v = core.trainableValues(s.index());
-            System.arraycopy(v, 0, values, at, v.length);
-            at += v.length;
-        }
-        return new Messages.State(core.version(), phase, values);
+    private Messages.TrainableValues trainableValues() {
+        return new Messages.TrainableValues(core.version(), phase, core.trainableValues());
     }
 
-    private List<WorkerPush> toWorkerPushes(List<Pending> ready) {
-        List<Shard> trainable = core.layout().trainable();
+    private static List<WorkerPush> toWorkerPushes(List<Pending> ready) {
         List<WorkerPush> out = new ArrayList<>(ready.size());
         for (Pending p : ready) {
             Messages.Push push = p.push();
-            float[] flat = push.gradientSums();
-            List<float[]> slices = new ArrayList<>(trainable.size());
-            int at = 0;
-            for (Shard s : trainable) {
-                if (at + s.length() > flat.length) {
-                    throw new IllegalArgumentException("worker " + push.worker() + " pushed " + flat.length + " gradient values; the "
-                            + "trainable shards hold more");
-                }
-                slices.add(java.util.Arrays.copyOfRange(flat, at, at + s.length()));
-                at += s.length();
-            }
-            if (at != flat.length) {
-                throw new IllegalArgumentException("worker " + push.worker() + " pushed " + flat.length + " gradient values; the "
-                        + "trainable shards hold " + at);
-            }
-            out.add(new WorkerPush(push.worker(), push.version(), push.samples(), push.lossSum(), slices));
+            out.add(new WorkerPush(push.worker(), push.version(), push.samples(), push.lossSum(), push.gradientSums()));
         }
         return out;
     }

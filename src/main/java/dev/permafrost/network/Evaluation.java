@@ -1,4 +1,4 @@
-package dev.permafrost.train;
+package dev.permafrost.network;
 
 import dev.permafrost.data.LabeledData;
 import org.nd4j.linalg.api.ndarray.INDArray;

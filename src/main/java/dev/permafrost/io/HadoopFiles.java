@@ -1,4 +1,4 @@
-package dev.permafrost.data;
+package dev.permafrost.io;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;

@@ -1,4 +1,4 @@
-package dev.permafrost.train;
+package dev.permafrost.network;
 
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.ParamTable;
@@ -17,8 +17,11 @@ public interface Network {
     /** A copy of the flat parameter vector. */
     float[] paramsCopy();
 
-    /** Overwrites {@code values.length} parameters from {@code offset}: the only way values enter the network. */
-    void writeRange(int offset, float[] values);
+    /**
+     * Overwrites the {@code length} parameters from {@code offset} with {@code source[from, from + length)}: the only
+     * way values enter the network.
+     */
+    void writeRange(int offset, float[] source, int from, int length);
 
     Gradients gradient(DataSet batch);
 

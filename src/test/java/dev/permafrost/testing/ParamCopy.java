@@ -1,4 +1,7 @@
-package dev.permafrost.model;
+package dev.permafrost.testing;
+
+import dev.permafrost.model.NamedParam;
+import dev.permafrost.model.ParamTable;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,0 +1,73 @@
+package dev.permafrost.train;
+
+import dev.permafrost.freeze.FreezeSchedule;
+import dev.permafrost.freeze.ParamLabels;
+import dev.permafrost.model.ParamTable;
+import dev.permafrost.ps.ParameterServer;
+import dev.permafrost.shard.ShardLayout;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A run's way through its freeze schedule, the one place both trainers take phase transitions: the schedule resolved
+ * against the network (so a typo in a late phase fails before epoch 0), the shard layout planned over every phase
+ * (so a transition only relabels shards), and the labels and phase number the run is at.
+ */
+public final class FreezePhases {
+    private final List<FreezeSchedule.ResolvedPhase> phases;
+    private final ShardLayout plannedLayout;
+    private ParamLabels labels;
+    private int phase;
+
+    private FreezePhases(List<FreezeSchedule.ResolvedPhase> phases, ShardLayout plannedLayout) {
+        this.phases = phases;
+        this.plannedLayout = plannedLayout;
+        this.labels = FreezeSchedule.labelsAt(phases, 0);
+    }
+
+    /** Resolves the schedule and plans the layout; the run starts at epoch 0, phase 0. */
+    public static FreezePhases plan(FreezeSchedule schedule, ParamTable table, int maxShardLength) {
+        List<FreezeSchedule.ResolvedPhase> resolved = schedule.resolve(table);
+        ShardLayout layout = ShardLayout.plan(table, resolved.stream().map(FreezeSchedule.ResolvedPhase::labels).toList(), maxShardLength);
+        return new FreezePhases(resolved, layout);
+    }
+
+    /** Places the run at the labels of {@code labelEpoch} and at phase number {@code phaseNumber}: where a resumed run is. */
+    public void resumeAt(int labelEpoch, int phaseNumber) {
+        labels = FreezeSchedule.labelsAt(phases, labelEpoch);
+        phase = phaseNumber;
+    }
+
+    /** The labels the run is under now. */
+    public ParamLabels labels() {
+        return labels;
+    }
+
+    /** The phase number: 0 at the start, one more at every transition. */
+    public int phase() {
+        return phase;
+    }
+
+    /** The layout planned over every phase: fixed boundaries, for checking a checkpoint's layout. */
+    public ShardLayout plannedLayout() {
+        return plannedLayout;
+    }
+
+    /** The planned boundaries under the current labels. */
+    public ShardLayout layout() {
+        return plannedLayout.withLabels(labels);
+    }
+
+    /**
+     * Moves to the labels of {@code epoch}. When they differ from the current ones, relabels {@code server} and
+     * counts a new phase, returning what the relabelling changed; empty when the epoch continues the current phase.
+     */
+    public Optional<ParameterServer.Transition> enter(int epoch, ParameterServer server) {
+        ParamLabels next = FreezeSchedule.labelsAt(phases, epoch);
+        if (next.equals(labels)) return Optional.empty();
+        labels = next;
+        phase++;
+        return Optional.of(server.relabel(layout()));
+    }
+}

@@ -1,0 +1,67 @@
+package dev.permafrost.ps.rpc;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MessagesTest {
+
+    private static int[] bits(float[] values) {
+        int[] out = new int[values.length];
+        for (int i = 0; i < values.length; i++) out[i] = Float.floatToRawIntBits(values[i]);
+        return out;
+    }
+
+    @Test
+    void aPushRoundTripsWithEveryFieldAndRawFloatBits() {
+        Map<Integer, Long> fingerprints = new LinkedHashMap<>();
+        fingerprints.put(3, 0x8000_0000_0000_0001L);
+        fingerprints.put(0, -1L);
+        float[] sums = {0.5f, -0f, Float.intBitsToFloat(0x7fc0_0123), 1e-45f};
+        var push = new Messages.Push(2, 7, 41L, 1, 64L, 12.25, "executor 3 on host", fingerprints, sums);
+
+        Messages.Push back = Messages.decodePush(Messages.encode(push));
+        assertEquals(2, back.worker());
+        assertEquals(7, back.submission());
+        assertEquals(41L, back.version());
+        assertEquals(1, back.phase());
+        assertEquals(64L, back.samples());
+        assertEquals(12.25, back.lossSum());
+        assertEquals("executor 3 on host", back.executor());
+        assertEquals(fingerprints, back.fingerprints());
+        assertArrayEquals(bits(sums), bits(back.gradientSums()));
+    }
+
+    @Test
+    void pullsAndTrainableValuesRoundTrip() {
+        var pull = Messages.decodePull(Messages.encode(new Messages.Pull(1, 3, 2, "thread-1")));
+        assertEquals(new Messages.Pull(1, 3, 2, "thread-1"), pull);
+        float[] values = {1f, 2f, Float.NEGATIVE_INFINITY};
+        var answer = Messages.decodeTrainableValues(Messages.encode(new Messages.TrainableValues(9L, 1, values)));
+        assertEquals(9L, answer.version());
+        assertEquals(1, answer.phase());
+        assertArrayEquals(bits(values), bits(answer.values()));
+    }
+
+    @Test
+    void damagedMessagesAreRefusedNotMisread() {
+        byte[] pull = Messages.encode(new Messages.Pull(1, 3, 2, "thread-1"));
+        var wrongKind = assertThrows(IllegalArgumentException.class, () -> Messages.decodeTrainableValues(pull));
+        assertTrue(wrongKind.getMessage().contains("bytes left") || wrongKind.getMessage().contains("bad float count"), wrongKind.getMessage());
+        byte[] garbage = {9, 9, 9, 9, 9, 9};
+        assertEquals("not a Permafrost parameter-server message",
+                assertThrows(IllegalArgumentException.class, () -> Messages.decodePush(garbage)).getMessage());
+        byte[] push = Messages.encode(new Messages.Push(0, 1, 0, 0, 1, 0, "e", Map.of(), new float[]{1f, 2f}));
+        byte[] truncated = Arrays.copyOf(push, push.length - 4);
+        assertThrows(IllegalArgumentException.class, () -> Messages.decodePush(truncated));
+        byte[] longer = Arrays.copyOf(push, push.length + 3);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Messages.decodePush(longer)).getMessage().contains("left over"));
+    }
+}
