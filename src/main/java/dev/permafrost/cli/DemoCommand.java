@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
  * keep training, and prove on raw bits after every step that the frozen values never moved.
  */
 @Command(name = "freeze-demo", mixinStandardHelpOptions = true,
-        description = "Train the demo network on Fashion-MNIST with W simulated workers, freeze part of it mid-run, and verify "
+        description = "Train the demo network on Fashion-MNIST with W simulated workers, freeze part of it mid-run (pretrained.* unless "
+                + "--freeze says otherwise), and verify "
                 + "after every step that frozen parameters stay bit-identical.")
 final class DemoCommand implements Callable<Integer> {
     @Mixin

@@ -39,13 +39,11 @@ public final class StandaloneCluster implements AutoCloseable {
             "-Djdk.reflect.useDirectMethodHandle=false");
 
     private static final String HOST = "127.0.0.1";
-    private static final String MASTER_CLASS = "org.apache.spark.deploy.master.Master";
-    private static final String WORKER_CLASS = "org.apache.spark.deploy.worker.Worker";
-    private static final String MASTER = "master";
+    private static final String MASTER = ClusterProcesses.MASTER;
+    private static final String MASTER_CLASS = ClusterProcesses.MASTER_CLASS;
+    private static final String WORKER_CLASS = ClusterProcesses.WORKER_CLASS;
     private static final String PORT_FILE = "port";
-    private static final Pattern WORKER_PID_FILE = Pattern.compile("worker-\\d+\\.pid");
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
     private static final int LOG_TAIL_LINES = 60;
 
     /**
@@ -136,20 +134,20 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Stops the cluster recorded in {@code dir}, the Workers' executors included, and returns how many Spark daemons it stopped. */
     public static int stop(Path dir) throws IOException {
-        List<Path> pidFiles = pidFiles(dir);
+        List<Path> pidFiles = ClusterProcesses.pidFiles(dir);
         List<ProcessHandle> live = new ArrayList<>();
-        for (Path f : pidFiles) recorded(f).ifPresent(live::add);
-        int stopped = stopTrees(live);
+        for (Path f : pidFiles) ClusterProcesses.recorded(f).ifPresent(live::add);
+        int stopped = ClusterProcesses.stopTrees(live);
         for (Path f : pidFiles) Files.deleteIfExists(f);
         return stopped;
     }
 
     /** The cluster recorded in {@code dir} if its Master is alive; empty when it is not running. */
     public static Optional<Status> status(Path dir) throws IOException {
-        if (recorded(dir.resolve(MASTER + ".pid")).isEmpty()) return Optional.empty();
+        if (ClusterProcesses.recorded(dir.resolve(MASTER + ".pid")).isEmpty()) return Optional.empty();
         int live = 0;
-        for (Path f : workerPidFiles(dir)) {
-            if (recorded(f).isPresent()) live++;
+        for (Path f : ClusterProcesses.workerPidFiles(dir)) {
+            if (ClusterProcesses.recorded(f).isPresent()) live++;
         }
         return Optional.of(new Status(Integer.parseInt(Files.readString(dir.resolve(PORT_FILE)).trim()), live));
     }
@@ -182,7 +180,7 @@ public final class StandaloneCluster implements AutoCloseable {
     public List<ProcessHandle> executors() {
         List<ProcessHandle> out = new ArrayList<>();
         for (Process w : workers) {
-            w.descendants().filter(p -> commandLine(p).contains("CoarseGrainedExecutorBackend")).forEach(out::add);
+            w.descendants().filter(p -> ClusterProcesses.commandLine(p).contains("CoarseGrainedExecutorBackend")).forEach(out::add);
         }
         return out;
     }
@@ -195,12 +193,12 @@ public final class StandaloneCluster implements AutoCloseable {
         List<ProcessHandle> started = new ArrayList<>();
         workers.forEach(w -> started.add(w.toHandle()));
         if (master != null) started.add(master.toHandle());
-        stopTrees(started);
+        ClusterProcesses.stopTrees(started);
         try {
             if (onClose == OnClose.DELETE_DIR) {
                 deleteRecursively(settings.dir());
             } else {
-                for (Path f : pidFiles(settings.dir())) Files.deleteIfExists(f);
+                for (Path f : ClusterProcesses.pidFiles(settings.dir())) Files.deleteIfExists(f);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clean up " + settings.dir(), e);
@@ -219,7 +217,7 @@ public final class StandaloneCluster implements AutoCloseable {
         }
         Files.createDirectories(logs());
         // Pid files of an earlier cluster whose processes are all dead (refuseIfRunning checked): they would be counted.
-        for (Path f : pidFiles(settings.dir())) Files.delete(f);
+        for (Path f : ClusterProcesses.pidFiles(settings.dir())) Files.delete(f);
     }
 
     private void startMaster() throws IOException, InterruptedException {
@@ -306,89 +304,10 @@ public final class StandaloneCluster implements AutoCloseable {
             throw new IllegalStateException("already running at " + running.get().url() + "; stop it first");
         }
         // Orphaned Workers would register with the new Master and be counted as its own.
-        for (Path f : workerPidFiles(dir)) {
-            if (recorded(f).isPresent()) {
+        for (Path f : ClusterProcesses.workerPidFiles(dir)) {
+            if (ClusterProcesses.recorded(f).isPresent()) {
                 throw new IllegalStateException("a Worker of an earlier cluster in " + dir + " is still running (" + f.getFileName()
                         + "); stop it first");
-            }
-        }
-    }
-
-    /** The pid files in {@code dir}, the Workers' and then the Master's. */
-    private static List<Path> pidFiles(Path dir) throws IOException {
-        List<Path> files = new ArrayList<>(workerPidFiles(dir));
-        Path master = dir.resolve(MASTER + ".pid");
-        if (Files.isRegularFile(master)) files.add(master);
-        return files;
-    }
-
-    private static List<Path> workerPidFiles(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) return List.of();
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> WORKER_PID_FILE.matcher(p.getFileName().toString()).matches()).sorted().toList();
-        }
-    }
-
-    /** The live process a pid file records, if it is still the Spark JVM that file was written for. */
-    private static Optional<ProcessHandle> recorded(Path pidFile) throws IOException {
-        if (!Files.isRegularFile(pidFile)) return Optional.empty();
-        long pid;
-        try {
-            pid = Long.parseLong(Files.readString(pidFile).trim());
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-        String mainClass = pidFile.getFileName().toString().startsWith(MASTER) ? MASTER_CLASS : WORKER_CLASS;
-        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> runs(p, mainClass));
-    }
-
-    /** A pid file can outlive its process (a reboot) and the pid be reused: never signal a process that is not ours. */
-    private static boolean runs(ProcessHandle p, String mainClass) {
-        String cmd = commandLine(p);
-        // Without /proc (not Linux) the command line may be unknown; then the pid file is all there is to go on.
-        return cmd.contains(mainClass) || (cmd.isEmpty() && !Files.isDirectory(Path.of("/proc")));
-    }
-
-    /** The full command line from /proc: the JDK's ProcessHandle.Info leaves out very long ones (a test classpath). */
-    private static String commandLine(ProcessHandle p) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline")), StandardCharsets.UTF_8)
-                    .replace('\0', ' ');
-        } catch (IOException e) {
-            return p.info().commandLine().orElse("");
-        }
-    }
-
-    /**
-     * Stops each live root process and its descendants (a Worker's executors) and returns how many roots were alive.
-     * SIGTERM first so the JVMs exit cleanly, SIGKILL for any still alive after a grace period.
-     */
-    private static int stopTrees(List<ProcessHandle> roots) {
-        List<ProcessHandle> all = new ArrayList<>();
-        int live = 0;
-        for (ProcessHandle root : roots) {
-            if (!root.isAlive()) continue;
-            live++;
-            // Taken before the root dies: once a Worker exits, its executors are no longer its descendants.
-            root.descendants().forEach(all::add);
-            all.add(root);
-        }
-        all.forEach(ProcessHandle::destroy);
-        awaitExit(all, STOP_GRACE);
-        all.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-        awaitExit(all, STOP_GRACE);
-        return live;
-    }
-
-    private static void awaitExit(List<ProcessHandle> processes, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (processes.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                // Stopping goes on without waiting (the caller escalates to SIGKILL); the interrupt stays visible.
-                Thread.currentThread().interrupt();
-                return;
             }
         }
     }

@@ -36,6 +36,9 @@ public final class DistributedTrainer {
         public static final Checkpointing NONE = new Checkpointing(0, state -> { });
     }
 
+    /** How long a resubmission waits for lost executors to be replaced before trying with the slots there are. */
+    private static final long REPLACEMENT_WAIT_SECONDS = 120;
+
     private final TrainingConfig config;
     private final String host;
     private final int maxEpochTries;
@@ -158,7 +161,7 @@ public final class DistributedTrainer {
                     resubmitted++;
                     System.err.printf("epoch %d failed at step %d of %d (%s); resubmitting, try %d of %d%n", epoch,
                             core.version() - start, steps, firstLine(e.getMessage()), tries + 1, maxEpochTries);
-                    runner.awaitSlots(config.workers(), 120);
+                    runner.awaitSlots(config.workers(), REPLACEMENT_WAIT_SECONDS);
                 }
             }
         }
