@@ -1,9 +1,9 @@
 package dev.permafrost.checkpoint;
 
 import dev.permafrost.io.HadoopFiles;
-import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Network;
+import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.train.TrainState;
 
 import java.io.IOException;
@@ -16,9 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
-
 import java.util.Optional;
-
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;

@@ -1,10 +1,9 @@
 package dev.permafrost.checkpoint;
 
+import dev.permafrost.io.LittleEndian;
 import dev.permafrost.optim.AdamState;
 import dev.permafrost.optim.SgdState;
 import dev.permafrost.optim.ShardState;
-
-import dev.permafrost.io.LittleEndian;
 
 import java.nio.ByteBuffer;
 import java.util.Map;

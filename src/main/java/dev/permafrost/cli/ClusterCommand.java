@@ -1,10 +1,10 @@
 package dev.permafrost.cli;
 
 import dev.permafrost.spark.StandaloneCluster;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.File;
 import java.io.IOException;

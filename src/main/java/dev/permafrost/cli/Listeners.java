@@ -1,8 +1,8 @@
 package dev.permafrost.cli;
 
 import dev.permafrost.freeze.ParamLabels;
-import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.network.Network;
+import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.train.TrainingListener;
 
 import java.util.List;

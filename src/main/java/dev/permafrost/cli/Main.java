@@ -1,7 +1,7 @@
 package dev.permafrost.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code permafrost} command line: one entry point, one subcommand per job. */
 @Command(name = "permafrost", mixinStandardHelpOptions = true, version = "Permafrost 0.1.0",

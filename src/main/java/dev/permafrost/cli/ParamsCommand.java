@@ -2,8 +2,8 @@ package dev.permafrost.cli;
 
 import dev.permafrost.freeze.Label;
 import dev.permafrost.freeze.ParamLabels;
-import dev.permafrost.model.NamedParam;
 import dev.permafrost.io.Json;
+import dev.permafrost.model.NamedParam;
 import dev.permafrost.model.ParamTable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -2,8 +2,8 @@ package dev.permafrost.cli;
 
 import dev.permafrost.freeze.Label;
 import dev.permafrost.freeze.ParamLabels;
-import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.network.Network;
+import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.train.TrainingListener;
 
 import java.io.PrintStream;

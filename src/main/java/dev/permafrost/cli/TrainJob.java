@@ -1,18 +1,18 @@
 package dev.permafrost.cli;
 
 import dev.permafrost.checkpoint.CheckpointStore;
-import dev.permafrost.spark.DatasetInput;
-import dev.permafrost.train.TrainState;
-import dev.permafrost.io.HadoopFiles;
 import dev.permafrost.freeze.Label;
+import dev.permafrost.io.HadoopFiles;
 import dev.permafrost.io.Json;
-import dev.permafrost.ps.rpc.Tls;
-import dev.permafrost.spark.SparkEpochRunner;
-import dev.permafrost.spark.SparkSessions;
-import dev.permafrost.train.DistributedTrainer;
 import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Evaluation;
 import dev.permafrost.network.Network;
+import dev.permafrost.ps.rpc.Tls;
+import dev.permafrost.spark.DatasetInput;
+import dev.permafrost.spark.SparkEpochRunner;
+import dev.permafrost.spark.SparkSessions;
+import dev.permafrost.train.DistributedTrainer;
+import dev.permafrost.train.TrainState;
 import dev.permafrost.train.TrainingConfig;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;

@@ -2,9 +2,9 @@ package dev.permafrost.cli;
 
 import dev.permafrost.freeze.Label;
 import dev.permafrost.freeze.ParamLabels;
+import dev.permafrost.io.HadoopFiles;
 import dev.permafrost.model.NamedParam;
 import dev.permafrost.model.ParamTable;
-import dev.permafrost.io.HadoopFiles;
 import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Network;
 import picocli.CommandLine.Command;

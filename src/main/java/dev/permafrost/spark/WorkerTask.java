@@ -1,8 +1,8 @@
 package dev.permafrost.spark;
 
 import dev.permafrost.data.LabeledData;
-import dev.permafrost.train.EpochSpec;
 import dev.permafrost.network.Network;
+import dev.permafrost.train.EpochSpec;
 import dev.permafrost.train.RemoteWorker;
 import dev.permafrost.train.WorkerBatches;
 import dev.permafrost.train.WorkerModel;

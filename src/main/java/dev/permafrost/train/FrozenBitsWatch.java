@@ -1,10 +1,9 @@
 package dev.permafrost.train;
 
-import dev.permafrost.network.Network;
-
 import dev.permafrost.freeze.Label;
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.NamedParam;
+import dev.permafrost.network.Network;
 import dev.permafrost.ps.ParameterServer;
 
 import java.util.LinkedHashMap;

@@ -1,12 +1,11 @@
 package dev.permafrost.train;
 
-import dev.permafrost.network.Network;
-import dev.permafrost.network.Dl4jNetworks;
-
 import dev.permafrost.freeze.Label;
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.NamedParam;
 import dev.permafrost.model.ParamTable;
+import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.network.Network;
 import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.shard.Shard;
 import dev.permafrost.shard.ShardLayout;

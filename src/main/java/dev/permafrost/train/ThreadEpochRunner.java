@@ -1,8 +1,7 @@
 package dev.permafrost.train;
 
-import dev.permafrost.network.Network;
-
 import dev.permafrost.data.LabeledData;
+import dev.permafrost.network.Network;
 
 import java.util.ArrayList;
 import java.util.List;

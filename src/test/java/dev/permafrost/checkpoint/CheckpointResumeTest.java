@@ -1,18 +1,17 @@
 package dev.permafrost.checkpoint;
 
-import java.util.Optional;
-
-import dev.permafrost.io.HadoopFiles;
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
+import dev.permafrost.io.HadoopFiles;
 import dev.permafrost.model.FashionMlp;
+import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.network.Network;
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;
+import dev.permafrost.testing.RawBits;
 import dev.permafrost.train.DistributedTrainer;
-import dev.permafrost.network.Dl4jNetworks;
-import dev.permafrost.network.Network;
 import dev.permafrost.train.ThreadEpochRunner;
 import dev.permafrost.train.TrainState;
 import dev.permafrost.train.TrainingConfig;
@@ -26,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -89,7 +89,7 @@ class CheckpointResumeTest {
         assertEquals(1, picks.get(0).epoch());
         for (TrainState s : picks) {
             float[] resumed = run(config(FREEZE_AT_ONE), s, null, 0, TrainingListener.NONE);
-            assertArrayEquals(Fashion.bits(uninterrupted), Fashion.bits(resumed), "resumed from version " + s.version());
+            assertArrayEquals(RawBits.of(uninterrupted), RawBits.of(resumed), "resumed from version " + s.version());
         }
     }
 

@@ -2,9 +2,10 @@ package dev.permafrost.checkpoint;
 
 import dev.permafrost.cli.Main;
 import dev.permafrost.data.LabeledData;
-import dev.permafrost.testing.Fashion;
-import dev.permafrost.spark.StandaloneCluster;
 import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.spark.StandaloneCluster;
+import dev.permafrost.testing.Fashion;
+import dev.permafrost.testing.RawBits;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,7 +58,7 @@ class DriverKillTest {
         assertEquals(0, Main.run(undisturbed.toArray(String[]::new)));
         float[] a = Dl4jNetworks.load(dir.resolve("undisturbed/model.zip")).paramsCopy();
         float[] b = Dl4jNetworks.load(killedOut.resolve("model.zip")).paramsCopy();
-        assertArrayEquals(Fashion.bits(a), Fashion.bits(b));
+        assertArrayEquals(RawBits.of(a), RawBits.of(b));
     }
 
     private static boolean hasCheckpointFrom(Path dir, long version) throws IOException {

@@ -1,7 +1,7 @@
 package dev.permafrost.checkpoint;
 
 import dev.permafrost.io.HadoopFiles;
-import dev.permafrost.testing.Fashion;
+import dev.permafrost.testing.RawBits;
 import dev.permafrost.train.TrainState;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
@@ -38,7 +38,7 @@ class HdfsCheckpointTest {
             assertTrue(latest.version() >= 36, "the newest checkpoint is from step " + latest.version());
             float[] resumed = CheckpointResumeTest.run(CheckpointResumeTest.config(CheckpointResumeTest.FREEZE_AT_ONE), latest, null, 0,
                     dev.permafrost.train.TrainingListener.NONE);
-            assertArrayEquals(Fashion.bits(uninterrupted), Fashion.bits(resumed));
+            assertArrayEquals(RawBits.of(uninterrupted), RawBits.of(resumed));
         } finally {
             hdfs.shutdown();
         }

@@ -3,6 +3,7 @@ package dev.permafrost.checkpoint;
 import dev.permafrost.optim.AdamState;
 import dev.permafrost.optim.SgdState;
 import dev.permafrost.optim.ShardState;
+import dev.permafrost.testing.RawBits;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -16,11 +17,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class OptimizerStateCodecTest {
 
-    private static int[] bits(float[] values) {
-        int[] out = new int[values.length];
-        for (int i = 0; i < values.length; i++) out[i] = Float.floatToRawIntBits(values[i]);
-        return out;
-    }
 
     @Test
     void adamAndSgdStateRoundTripBitForBitByShard() {
@@ -31,11 +27,11 @@ class OptimizerStateCodecTest {
         assertEquals(2, back.size());
         AdamState a = assertInstanceOf(AdamState.class, back.get(5));
         assertEquals(17, a.step());
-        assertArrayEquals(bits(adam.expAvg()), bits(a.expAvg()));
-        assertArrayEquals(bits(adam.expAvgSq()), bits(a.expAvgSq()));
+        assertArrayEquals(RawBits.of(adam.expAvg()), RawBits.of(a.expAvg()));
+        assertArrayEquals(RawBits.of(adam.expAvgSq()), RawBits.of(a.expAvgSq()));
         SgdState g = assertInstanceOf(SgdState.class, back.get(2));
         assertEquals(4, g.step());
-        assertArrayEquals(bits(sgd.momentumBuffer()), bits(g.momentumBuffer()));
+        assertArrayEquals(RawBits.of(sgd.momentumBuffer()), RawBits.of(g.momentumBuffer()));
         assertEquals(Map.of(), OptimizerStateCodec.decode(OptimizerStateCodec.encode(Map.of())));
     }
 

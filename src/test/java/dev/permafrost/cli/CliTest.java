@@ -2,8 +2,8 @@ package dev.permafrost.cli;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.permafrost.testing.GoldenFiles;
 import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.testing.GoldenFiles;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

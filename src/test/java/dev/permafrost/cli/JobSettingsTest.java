@@ -2,8 +2,8 @@ package dev.permafrost.cli;
 
 import dev.permafrost.freeze.Label;
 import dev.permafrost.model.FashionMlp;
-import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.optim.OptimizerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

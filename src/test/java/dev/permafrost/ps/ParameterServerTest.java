@@ -9,6 +9,7 @@ import dev.permafrost.optim.AdamKernel;
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.shard.Shard;
 import dev.permafrost.shard.ShardLayout;
+import dev.permafrost.testing.RawBits;
 import dev.permafrost.testing.SampleTables;
 import org.junit.jupiter.api.Test;
 
@@ -20,8 +21,6 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,11 +59,6 @@ class ParameterServerTest {
         return out;
     }
 
-    private static int[] bits(float[] a) {
-        int[] b = new int[a.length];
-        for (int i = 0; i < a.length; i++) b[i] = Float.floatToRawIntBits(a[i]);
-        return b;
-    }
 
     @Test
     void frozenShardsHaveNoStateAndNeverMove() {
@@ -100,7 +94,7 @@ class ParameterServerTest {
             Collections.swap(pushes, 1, 3);
             b.step(pushes);
         }
-        assertArrayEquals(bits(a.assemble()), bits(b.assemble()));
+        assertArrayEquals(RawBits.of(a.assemble()), RawBits.of(b.assemble()));
     }
 
     @Test
@@ -120,7 +114,7 @@ class ParameterServerTest {
         float[] mean = new float[p.length];
         for (int i = 0; i < p.length; i++) mean[i] = (float) (((double) g0.get(0)[i] + g1.get(0)[i]) / 8);
         AdamKernel.stepFloat(p, 0, mean, 0, new float[p.length], new float[p.length], 0, p.length, 1, adam);
-        assertArrayEquals(bits(p), bits(ps.trainableValues(head.index())));
+        assertArrayEquals(RawBits.of(p), RawBits.of(ps.trainableValues(head.index())));
     }
 
     @Test
@@ -183,7 +177,7 @@ class ParameterServerTest {
         assertThrows(IllegalArgumentException.class, () -> ps.step(List.of(new WorkerPush(0, 0, 1, 0, packed(grads(layout, 2, 1f))),
                 new WorkerPush(0, 0, 1, 0, packed(grads(layout, 2, 1f))))));
         assertThrows(IllegalArgumentException.class, () -> new WorkerPush(0, 0, 0, 0, new float[0]));
-        assertArrayEquals(bits(before), bits(ps.assemble()));
+        assertArrayEquals(RawBits.of(before), RawBits.of(ps.assemble()));
         assertEquals(0, ps.version());
     }
 }

@@ -5,11 +5,12 @@ import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
 import dev.permafrost.model.FashionMlp;
 import dev.permafrost.model.NamedParam;
+import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;
+import dev.permafrost.testing.RawBits;
 import dev.permafrost.train.DistributedTrainer;
-import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.train.LocalTrainer;
 import dev.permafrost.train.TrainingConfig;
 import dev.permafrost.train.TrainingListener;
@@ -63,7 +64,7 @@ class SparkTrainerTest {
                         runner, TrainingListener.NONE);
             }
             float[] result = remote.server().assemble();
-            assertArrayEquals(Fashion.bits(local), Fashion.bits(result), "W=" + w);
+            assertArrayEquals(RawBits.of(local), RawBits.of(result), "W=" + w);
             assertTrue(remote.audits().stream().anyMatch(a -> a.executor().startsWith("executor driver")), remote.audits().toString());
             if (w == 3) {
                 // Frozen from epoch 1: the saved model's pretrained block equals the value at the transition on every path.
@@ -71,8 +72,8 @@ class SparkTrainerTest {
                         TrainingListener.NONE).server().assemble();
                 for (NamedParam p : remote.network().params().params()) {
                     if (!p.name().startsWith("pretrained.")) continue;
-                    assertArrayEquals(Fashion.bits(Arrays.copyOfRange(atOneEpoch, (int) p.offset(), (int) p.end())),
-                            Fashion.bits(Arrays.copyOfRange(result, (int) p.offset(), (int) p.end())), p.name());
+                    assertArrayEquals(RawBits.of(Arrays.copyOfRange(atOneEpoch, (int) p.offset(), (int) p.end())),
+                            RawBits.of(Arrays.copyOfRange(result, (int) p.offset(), (int) p.end())), p.name());
                 }
             }
         }

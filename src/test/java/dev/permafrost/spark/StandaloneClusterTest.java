@@ -1,19 +1,18 @@
 package dev.permafrost.spark;
 
-import java.util.Optional;
-
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
 import dev.permafrost.model.FashionMlp;
+import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.network.Network;
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.ps.rpc.AuditRecord;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;
+import dev.permafrost.testing.RawBits;
 import dev.permafrost.train.DistributedTrainer;
-import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.train.LocalTrainer;
-import dev.permafrost.network.Network;
 import dev.permafrost.train.TrainingConfig;
 import dev.permafrost.train.TrainingListener;
 import org.apache.spark.SparkConf;
@@ -27,6 +26,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -88,7 +88,7 @@ class StandaloneClusterTest {
     void twoExecutorJvmsTrainBitIdenticallyToOneProcessAndBothProveTheirFrozenCopies() {
         assertEquals(2, cluster.executors().size(), "one executor JVM per worker");
         DistributedTrainer.Result r = train(TrainingListener.NONE);
-        assertArrayEquals(Fashion.bits(reference()), Fashion.bits(r.server().assemble()));
+        assertArrayEquals(RawBits.of(reference()), RawBits.of(r.server().assemble()));
         Set<String> executors = r.audits().stream().filter(a -> a.shardsChecked() > 0).map(AuditRecord::executor).collect(Collectors.toSet());
         assertEquals(2, executors.size(), "both executor JVMs fingerprinted their frozen copies: " + executors);
         assertTrue(executors.stream().noneMatch(e -> e.startsWith("executor driver")), executors.toString());
@@ -110,6 +110,6 @@ class StandaloneClusterTest {
         DistributedTrainer.Result r = train(killer);
         assertTrue(killed.get());
         assertTrue(r.resubmissions() >= 1, "the epoch must have been resubmitted");
-        assertArrayEquals(Fashion.bits(reference()), Fashion.bits(r.server().assemble()));
+        assertArrayEquals(RawBits.of(reference()), RawBits.of(r.server().assemble()));
     }
 }

@@ -24,10 +24,4 @@ public final class Fashion {
     public static LabeledData train(int rows) {
         return train(FashionMnist.ClassRange.ALL).head(rows);
     }
-
-    public static int[] bits(float[] a) {
-        int[] b = new int[a.length];
-        for (int i = 0; i < a.length; i++) b[i] = Float.floatToRawIntBits(a[i]);
-        return b;
-    }
 }

@@ -1,13 +1,10 @@
 package dev.permafrost.train;
 
-import java.time.Duration;
-
-import dev.permafrost.network.Dl4jNetworks;
-
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
 import dev.permafrost.model.FashionMlp;
+import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.ps.rpc.Messages;
@@ -15,9 +12,11 @@ import dev.permafrost.ps.rpc.ParameterClient;
 import dev.permafrost.ps.rpc.ParameterGrpcService;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;
+import dev.permafrost.testing.RawBits;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -45,8 +44,8 @@ class DistributedTrainerTest {
                 remote = new DistributedTrainer(config(w), "127.0.0.1", 1).fit(Dl4jNetworks.of(FashionMlp.build(10, 8)), data.size(), runner,
                         TrainingListener.NONE);
             }
-            assertArrayEquals(Fashion.bits(local), Fashion.bits(remote.server().assemble()), "W=" + w);
-            assertArrayEquals(Fashion.bits(local), Fashion.bits(remote.network().paramsCopy()), "W=" + w + " final network");
+            assertArrayEquals(RawBits.of(local), RawBits.of(remote.server().assemble()), "W=" + w);
+            assertArrayEquals(RawBits.of(local), RawBits.of(remote.network().paramsCopy()), "W=" + w + " final network");
             assertEquals(remote.steps() * w, remote.pushes());
             assertTrue(remote.audits().size() >= 2L * w, "every task audits at least its first and last push");
         }

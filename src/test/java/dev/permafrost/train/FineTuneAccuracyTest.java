@@ -1,17 +1,17 @@
 package dev.permafrost.train;
 
-import dev.permafrost.network.Network;
-import dev.permafrost.network.Dl4jNetworks;
-import dev.permafrost.network.Evaluation;
-
 import dev.permafrost.data.FashionMnist.ClassRange;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
 import dev.permafrost.model.FashionMlp;
 import dev.permafrost.model.NamedParam;
-import dev.permafrost.testing.ParamCopy;
+import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.network.Evaluation;
+import dev.permafrost.network.Network;
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.testing.Fashion;
+import dev.permafrost.testing.ParamCopy;
+import dev.permafrost.testing.RawBits;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -64,8 +64,8 @@ class FineTuneAccuracyTest {
         for (String name : copied) {
             NamedParam src = pretrain.network().params().byName(name);
             NamedParam dst = finetune.network().params().byName(name);
-            assertArrayEquals(Fashion.bits(Arrays.copyOfRange(source, (int) src.offset(), (int) src.end())),
-                    Fashion.bits(Arrays.copyOfRange(tuned, (int) dst.offset(), (int) dst.end())), name);
+            assertArrayEquals(RawBits.of(Arrays.copyOfRange(source, (int) src.offset(), (int) src.end())),
+                    RawBits.of(Arrays.copyOfRange(tuned, (int) dst.offset(), (int) dst.end())), name);
         }
     }
 }

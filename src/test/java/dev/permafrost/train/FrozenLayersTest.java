@@ -1,8 +1,5 @@
 package dev.permafrost.train;
 
-import dev.permafrost.network.Network;
-import dev.permafrost.network.Dl4jNetworks;
-
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezePlanException;
@@ -10,8 +7,11 @@ import dev.permafrost.freeze.FreezeSchedule;
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.FashionMlp;
 import dev.permafrost.model.NamedParam;
+import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.network.Network;
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.testing.Fashion;
+import dev.permafrost.testing.RawBits;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -63,8 +63,8 @@ class FrozenLayersTest {
         float[] after = result.network().paramsCopy();
         NamedParam fc2 = start.params().byName("pretrained.fc2.W");
         NamedParam fc1 = start.params().byName("pretrained.fc1.W");
-        assertArrayEquals(Fashion.bits(Arrays.copyOfRange(before, (int) fc2.offset(), (int) fc2.end())),
-                Fashion.bits(Arrays.copyOfRange(after, (int) fc2.offset(), (int) fc2.end())));
+        assertArrayEquals(RawBits.of(Arrays.copyOfRange(before, (int) fc2.offset(), (int) fc2.end())),
+                RawBits.of(Arrays.copyOfRange(after, (int) fc2.offset(), (int) fc2.end())));
         assertFalse(Arrays.equals(Arrays.copyOfRange(before, (int) fc1.offset(), (int) fc1.end()),
                 Arrays.copyOfRange(after, (int) fc1.offset(), (int) fc1.end())), "fc1 below the frozen layer must train");
     }
@@ -82,14 +82,14 @@ class FrozenLayersTest {
         Network pretrained = Dl4jNetworks.of(FashionMlp.build(10, 4));
         Network a = pretrained.replaceHead(5, 99);
         Network b = pretrained.replaceHead(5, 99);
-        assertArrayEquals(Fashion.bits(a.paramsCopy()), Fashion.bits(b.paramsCopy()), "the same seed must give the same head");
+        assertArrayEquals(RawBits.of(a.paramsCopy()), RawBits.of(b.paramsCopy()), "the same seed must give the same head");
         org.junit.jupiter.api.Assertions.assertEquals(5, a.outputs());
         org.junit.jupiter.api.Assertions.assertEquals(pretrained.params().names(), a.params().names());
         for (NamedParam p : pretrained.params().params()) {
             if (!p.name().startsWith("pretrained.")) continue;
             NamedParam q = a.params().byName(p.name());
-            assertArrayEquals(Fashion.bits(Arrays.copyOfRange(pretrained.paramsCopy(), (int) p.offset(), (int) p.end())),
-                    Fashion.bits(Arrays.copyOfRange(a.paramsCopy(), (int) q.offset(), (int) q.end())), p.name());
+            assertArrayEquals(RawBits.of(Arrays.copyOfRange(pretrained.paramsCopy(), (int) p.offset(), (int) p.end())),
+                    RawBits.of(Arrays.copyOfRange(a.paramsCopy(), (int) q.offset(), (int) q.end())), p.name());
         }
     }
 }

@@ -1,9 +1,5 @@
 package dev.permafrost.train;
 
-import dev.permafrost.network.Network;
-import dev.permafrost.network.Dl4jNetworks;
-import dev.permafrost.network.Gradients;
-
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
@@ -12,6 +8,9 @@ import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.FashionMlp;
 import dev.permafrost.model.NamedParam;
 import dev.permafrost.model.ParamTable;
+import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.network.Gradients;
+import dev.permafrost.network.Network;
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.ps.WorkerPush;
@@ -19,6 +18,7 @@ import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.shard.Shard;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;
+import dev.permafrost.testing.RawBits;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +34,6 @@ import java.util.Optional;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,7 +84,7 @@ class SeedScenarioTest {
         }
 
         static int[] slice(float[] flat, NamedParam p) {
-            return Fashion.bits(Arrays.copyOfRange(flat, (int) p.offset(), (int) p.end()));
+            return RawBits.of(Arrays.copyOfRange(flat, (int) p.offset(), (int) p.end()));
         }
     }
 

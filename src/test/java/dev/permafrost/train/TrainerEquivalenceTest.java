@@ -1,13 +1,13 @@
 package dev.permafrost.train;
 
-import dev.permafrost.network.Dl4jNetworks;
-
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
 import dev.permafrost.model.FashionMlp;
+import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.testing.Fashion;
+import dev.permafrost.testing.RawBits;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -54,8 +54,8 @@ class TrainerEquivalenceTest {
         var schedule = FreezeSchedule.of(new FreezeSchedule.Phase(0, FreezePlan.NOTHING_FROZEN));
         float[] a = train(3, 16, OptimizerConfig.Adam.adam(1e-3), schedule, 9);
         float[] b = train(3, 16, OptimizerConfig.Adam.adam(1e-3), schedule, 9);
-        assertArrayEquals(Fashion.bits(a), Fashion.bits(b));
+        assertArrayEquals(RawBits.of(a), RawBits.of(b));
         float[] c = train(3, 16, OptimizerConfig.Adam.adam(1e-3), schedule, 10);
-        assertTrue(!java.util.Arrays.equals(Fashion.bits(a), Fashion.bits(c)), "a different data order must change the result");
+        assertTrue(!java.util.Arrays.equals(RawBits.of(a), RawBits.of(c)), "a different data order must change the result");
     }
 }

@@ -6,6 +6,7 @@ import dev.permafrost.model.FashionMlp;
 import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Network;
 import dev.permafrost.shard.ShardLayout;
+import dev.permafrost.testing.RawBits;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -16,11 +17,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class WorkerModelTest {
 
-    private static int[] bits(float[] values) {
-        int[] out = new int[values.length];
-        for (int i = 0; i < values.length; i++) out[i] = Float.floatToRawIntBits(values[i]);
-        return out;
-    }
 
     @Test
     void theBroadcastModelRoundTripsAndBuildsTheSameBits() {
@@ -35,8 +31,8 @@ class WorkerModelTest {
         assertEquals(model.graph(), back.graph());
         assertEquals(model.labels(), back.labels());
         assertEquals(layout, back.layout(), "shards, rules and names all arrive");
-        assertArrayEquals(bits(model.params()), bits(back.params()));
-        assertArrayEquals(bits(net.paramsCopy()), bits(back.build().paramsCopy()));
+        assertArrayEquals(RawBits.of(model.params()), RawBits.of(back.params()));
+        assertArrayEquals(RawBits.of(net.paramsCopy()), RawBits.of(back.build().paramsCopy()));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.permafrost.ps.rpc;
 
+import dev.permafrost.testing.RawBits;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -13,11 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MessagesTest {
 
-    private static int[] bits(float[] values) {
-        int[] out = new int[values.length];
-        for (int i = 0; i < values.length; i++) out[i] = Float.floatToRawIntBits(values[i]);
-        return out;
-    }
 
     @Test
     void aPushRoundTripsWithEveryFieldAndRawFloatBits() {
@@ -36,7 +32,7 @@ class MessagesTest {
         assertEquals(12.25, back.lossSum());
         assertEquals("executor 3 on host", back.executor());
         assertEquals(fingerprints, back.fingerprints());
-        assertArrayEquals(bits(sums), bits(back.gradientSums()));
+        assertArrayEquals(RawBits.of(sums), RawBits.of(back.gradientSums()));
     }
 
     @Test
@@ -47,7 +43,7 @@ class MessagesTest {
         var answer = Messages.decodeTrainableValues(Messages.encode(new Messages.TrainableValues(9L, 1, values)));
         assertEquals(9L, answer.version());
         assertEquals(1, answer.phase());
-        assertArrayEquals(bits(values), bits(answer.values()));
+        assertArrayEquals(RawBits.of(values), RawBits.of(answer.values()));
     }
 
     @Test

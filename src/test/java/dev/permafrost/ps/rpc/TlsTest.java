@@ -5,12 +5,13 @@ import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.FashionMlp;
+import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;
+import dev.permafrost.testing.RawBits;
 import dev.permafrost.train.DistributedTrainer;
-import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.train.LocalTrainer;
 import dev.permafrost.train.ThreadEpochRunner;
 import dev.permafrost.train.TrainingConfig;
@@ -21,14 +22,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,7 +78,7 @@ class TlsTest {
         try (ThreadEpochRunner runner = new ThreadEpochRunner(data, 2)) {
             var r = new DistributedTrainer(config, "127.0.0.1", 1, tls).fit(Dl4jNetworks.of(FashionMlp.build(10, 2)), data.size(), runner,
                     TrainingListener.NONE);
-            assertArrayEquals(Fashion.bits(local), Fashion.bits(r.server().assemble()));
+            assertArrayEquals(RawBits.of(local), RawBits.of(r.server().assemble()));
         }
     }
 
