@@ -4,8 +4,8 @@
  * The packages, bottom up. A package imports only packages listed above it; {@code PackageOrderTest} reads this list
  * and fails the build when an import points up.
  * <ol>
- *   <li>{@code io} — bytes in and out: files on any Hadoop FileSystem with atomic writes, the little-endian codec, JSON.</li>
  *   <li>{@code data} — rows in memory, the Fashion-MNIST IDX reader, the checks every input row passes.</li>
+ *   <li>{@code io} — bytes in and out: files on any Hadoop FileSystem with atomic writes, the little-endian codec, JSON.</li>
  *   <li>{@code model} — the named parameters of a DL4J network, and job-file model specs.</li>
  *   <li>{@code freeze} — freeze plans and schedules: names resolved to labels, errors with suggestions.</li>
  *   <li>{@code shard} — the shard layout over the flat vector, each shard's update rule, fingerprints.</li>

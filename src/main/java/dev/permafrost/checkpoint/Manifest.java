@@ -5,6 +5,7 @@ import dev.permafrost.io.Json;
 import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.train.TrainState;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,7 +34,15 @@ record Manifest(String format, long version, int epoch, long epochStartVersion, 
     static Manifest of(TrainState s, String modelSha, String optimizerSha) {
         return new Manifest(FORMAT, s.version(), s.epoch(), s.epochStartVersion(), s.stepInEpoch(), s.seed(), s.phase(), s.optimizer(),
                 s.meanLoss(), s.paramNames(), s.labels().stream().map(Label::text).toList(), s.schedule(),
-                s.shards().stream().map(ShardEntry::of).toList(), Map.of("model.zip", modelSha, "optimizer.bin", optimizerSha));
+                s.shards().stream().map(ShardEntry::of).toList(), checksums(modelSha, optimizerSha));
+    }
+
+    /** In a fixed order, so the same state always writes the same manifest bytes. */
+    private static Map<String, String> checksums(String modelSha, String optimizerSha) {
+        Map<String, String> sums = new LinkedHashMap<>();
+        sums.put("model.zip", modelSha);
+        sums.put("optimizer.bin", optimizerSha);
+        return sums;
     }
 
     /** Reads and checks a manifest; fails naming what is missing or of another format. */
@@ -45,9 +54,6 @@ record Manifest(String format, long version, int epoch, long epochStartVersion, 
             throw new IllegalStateException(e.getMessage(), e);
         }
         if (!FORMAT.equals(m.format())) throw new IllegalStateException("manifest.json is not of format " + FORMAT);
-        if (m.paramNames() == null || m.labels() == null || m.schedule() == null || m.shards() == null || m.sha256() == null) {
-            throw new IllegalStateException("manifest.json lacks paramNames, labels, schedule, shards or sha256");
-        }
         return m;
     }
 

@@ -55,8 +55,8 @@ final class DemoCommand implements Callable<Integer> {
     double lr;
     @Option(names = "--seed", defaultValue = "42", description = "Seed for initial weights and data order (default ${DEFAULT-VALUE}).")
     long seed;
-    /** freeze-demo's metrics.json. */
-    record DemoMetrics(double testAccuracy, long steps, double seconds, double samplesPerSecond, double lastEpochLoss,
+    /** freeze-demo's metrics.json; {@code lastEpochLoss} is left out when no epoch ran. */
+    record DemoMetrics(double testAccuracy, long steps, double seconds, double samplesPerSecond, Double lastEpochLoss,
                        long frozenElementComparisons, int frozenShardAudits, List<String> frozenParameters) {
     }
 
@@ -95,7 +95,7 @@ final class DemoCommand implements Callable<Integer> {
         Files.createDirectories(out);
         Dl4jNetworks.save(result.network(), modelFile);
         DemoMetrics metrics = new DemoMetrics(accuracy, result.steps(), seconds, result.steps() * (double) workers * batch / seconds,
-                result.lastEpochLoss(), watch.comparisons(), result.frozenAudits(), watch.watched().keySet().stream().sorted().toList());
+                Double.isNaN(result.lastEpochLoss()) ? null : result.lastEpochLoss(), watch.comparisons(), result.frozenAudits(), watch.watched().keySet().stream().sorted().toList());
         Path tmp = Files.createTempFile(out, "metrics", ".partial");
         Files.writeString(tmp, Json.write(metrics), StandardCharsets.UTF_8);
         Files.move(tmp, metricsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

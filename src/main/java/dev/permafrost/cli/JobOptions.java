@@ -7,6 +7,7 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** The options every training command takes: a job file, key=value overrides, and the flags users reach for. */
 final class JobOptions {
@@ -43,7 +44,7 @@ final class JobOptions {
         if (!freeze.keepTrainable.isEmpty()) all.add("freeze.keep-trainable=" + list(freeze.keepTrainable));
         if (masterOption.master != null) all.add("master=" + quote(masterOption.master));
         if (output.overwrite) all.add("overwrite=true");
-        return JobSettings.load(job, all);
+        return JobSettings.load(Optional.ofNullable(job), all);
     }
 
     private static String list(List<String> values) {

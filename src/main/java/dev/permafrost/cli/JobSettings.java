@@ -28,18 +28,19 @@ import java.util.TreeSet;
 public record JobSettings(Config config) {
     private static final String ROOT = "permafrost";
 
-    public static JobSettings load(Path jobFile, List<String> overrides) {
+    public static JobSettings load(Optional<Path> jobFile, List<String> overrides) {
         Config defaults = ConfigFactory.parseResources(JobSettings.class, "/permafrost/defaults.conf",
                 ConfigParseOptions.defaults().setAllowMissing(false));
         Config user = ConfigFactory.empty();
-        if (jobFile != null) {
-            if (!Files.isRegularFile(jobFile)) {
-                throw new IllegalArgumentException("job file " + jobFile + " does not exist; the ready jobs are in jobs/ (pretrain.conf, finetune.conf, ...)");
+        if (jobFile.isPresent()) {
+            Path file = jobFile.get();
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("job file " + file + " does not exist; the ready jobs are in jobs/ (pretrain.conf, finetune.conf, ...)");
             }
             try {
-                user = ConfigFactory.parseFile(jobFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+                user = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
             } catch (ConfigException e) {
-                throw new IllegalArgumentException("job file " + jobFile + " is not valid HOCON: " + e.getMessage());
+                throw new IllegalArgumentException("job file " + file + " is not valid HOCON: " + e.getMessage());
             }
         }
         for (String o : overrides) user = parseOverride(o).withFallback(user);
@@ -61,14 +62,14 @@ public record JobSettings(Config config) {
         }
     }
 
-    private static void checkKeys(Config user, Config defaults, Path jobFile) {
+    private static void checkKeys(Config user, Config defaults, Optional<Path> jobFile) {
         Set<String> valid = new TreeSet<>();
         addKeys(defaults.root(), "", valid);
         for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
             String key = e.getKey();
             if (valid.contains(key) || valid.stream().anyMatch(v -> key.startsWith(v + "."))) continue;
             List<String> closest = ClosestNames.rank(key, new ArrayList<>(valid)).stream().limit(3).toList();
-            throw new IllegalArgumentException("unknown setting '" + key + "'" + (jobFile == null ? "" : " in " + jobFile)
+            throw new IllegalArgumentException("unknown setting '" + key + "'" + jobFile.map(f -> " in " + f).orElse("")
                     + "; did you mean " + String.join(" or ", closest) + "? All settings: permafrost/defaults.conf");
         }
     }

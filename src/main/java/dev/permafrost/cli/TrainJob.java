@@ -55,23 +55,7 @@ final class TrainJob {
             // Overwriting a finished run starts a new one: its checkpoints are not a place to resume from.
             if (finished) start = Start.FRESH;
             CheckpointStore store = new CheckpointStore(files, outDir + "/checkpoints", s.root().getInt("train.keep-checkpoints"));
-            if (start == Start.FRESH && !store.names().isEmpty()) {
-                out.println("--fresh: discarding " + store.names().size() + " checkpoints in " + store.dir());
-                files.deleteRecursively(store.dir());
-            }
-            Optional<TrainState> resume = Optional.empty();
-            if (start != Start.FRESH) {
-                var found = store.latestValid(msg -> out.println("warning: " + msg));
-                if (found.isEmpty() && start == Start.RESUME) {
-                    throw new IllegalArgumentException("--resume: no valid checkpoint in " + store.dir() + "; run without --resume to start");
-                }
-                if (found.isPresent()) {
-                    TrainState state = found.get().state();
-                    resume = Optional.of(state);
-                    out.printf(Locale.ROOT, "resuming from %s/%s: epoch %d, step %d of the epoch (%d steps done)%n", store.dir(),
-                            found.get().name(), state.epoch() + 1, state.stepInEpoch(), state.version());
-                }
-            }
+            Optional<TrainState> resume = resumePoint(store, files, start, out);
             Network network = startingNetwork(s, kind, files, config.seed());
             out.printf(Locale.ROOT, "%s: %,d parameters; %d workers x %d samples per step; %s; Spark %s%n", kind.name().toLowerCase(Locale.ROOT),
                     network.params().totalLength(), config.workers(), config.batchPerWorker(), config.optimizer().describe(), sc.master());
@@ -108,13 +92,7 @@ final class TrainJob {
                     result.steps(), seconds, samples / seconds, result.bytesPushed() / Math.max(1, result.steps()), audit,
                     Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, "; test accuracy %.4f", accuracy));
 
-            java.nio.file.Path tmp = Files.createTempFile("permafrost-model", ".zip");
-            try {
-                Dl4jNetworks.save(result.network(), tmp);
-                files.copyIn(tmp, outDir, "model.zip");
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            saveModel(result.network(), files, outDir);
             RunReport.Metrics metrics = RunReport.metrics(kind.name().toLowerCase(Locale.ROOT), config, result, seconds, samples,
                     Double.isNaN(accuracy) ? null : accuracy, train.count(), train.dropped(), checkpoints,
                     resume.map(TrainState::version).orElse(null));
@@ -125,6 +103,38 @@ final class TrainJob {
             return 0;
         } finally {
             spark.stop();
+        }
+    }
+
+    /**
+     * Where training begins: the newest valid checkpoint unless the run starts fresh (then its checkpoints are discarded);
+     * empty to start from the beginning.
+     */
+    private static Optional<TrainState> resumePoint(CheckpointStore store, HadoopFiles files, Start start, PrintStream out) {
+        if (start == Start.FRESH) {
+            if (!store.names().isEmpty()) {
+                out.println("--fresh: discarding " + store.names().size() + " checkpoints in " + store.dir());
+                files.deleteRecursively(store.dir());
+            }
+            return Optional.empty();
+        }
+        var found = store.latestValid(msg -> out.println("warning: " + msg));
+        if (found.isEmpty() && start == Start.RESUME) {
+            throw new IllegalArgumentException("--resume: no valid checkpoint in " + store.dir() + "; run without --resume to start");
+        }
+        found.ifPresent(f -> out.printf(Locale.ROOT, "resuming from %s/%s: epoch %d, step %d of the epoch (%d steps done)%n", store.dir(),
+                f.name(), f.state().epoch() + 1, f.state().stepInEpoch(), f.state().version()));
+        return found.map(CheckpointStore.Loaded::state);
+    }
+
+    /** The trained network as a plain DL4J model.zip in the output folder, written atomically. */
+    private static void saveModel(Network network, HadoopFiles files, String outDir) throws IOException {
+        java.nio.file.Path tmp = Files.createTempFile("permafrost-model", ".zip");
+        try {
+            Dl4jNetworks.save(network, tmp);
+            files.copyIn(tmp, outDir, "model.zip");
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 

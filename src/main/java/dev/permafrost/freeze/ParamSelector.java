@@ -95,7 +95,7 @@ public sealed interface ParamSelector {
         }
     }
 
-    record AllButLast(String text, int n) implements ParamSelector {
+    record AllButLast(String text, int count) implements ParamSelector {
         static AllButLast of(String text) {
             String body = text.substring("all-but-last:".length());
             try {
@@ -109,7 +109,7 @@ public sealed interface ParamSelector {
 
         @Override
         public boolean matches(NamedParam param, ParamTable table) {
-            return param.layerIndex() < table.layerNames().size() - n;
+            return param.layerIndex() < table.layerNames().size() - count;
         }
     }
 }

@@ -50,6 +50,8 @@ final class LibSvm {
                 return DatasetInput.Checked.bad(lineIndex, where + " has feature index " + index + "; the model expects "
                         + spec.width() + " features");
             }
+            // Checked here too, so the message names the 1-based index the line holds.
+            if (!Float.isFinite(value)) return DatasetInput.Checked.bad(lineIndex, where + ": feature " + index + " is " + value);
             x[index - 1] = value;
             previous = index;
         }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,7 +20,7 @@ class JobSettingsTest {
 
     @Test
     void theReadyJobFilesLoadAndOverridesWin() {
-        JobSettings s = JobSettings.load(Path.of("jobs/finetune.conf"), List.of("train.epochs=5", "permafrost.optimizer.lr=3e-4",
+        JobSettings s = JobSettings.load(Optional.of(Path.of("jobs/finetune.conf")), List.of("train.epochs=5", "permafrost.optimizer.lr=3e-4",
                 "data.path=hdfs://nn:8020/data/train"));
         assertEquals(5, s.training().epochs());
         assertEquals(3e-4, s.optimizer().lr());
@@ -27,37 +28,37 @@ class JobSettingsTest {
         assertEquals(5, s.root().getInt("model.replace-head-classes"));
         var labels = s.schedule().resolve(Dl4jNetworks.of(FashionMlp.build(5, 1)).params()).get(0).labels();
         assertEquals(8, labels.names(Label.FROZEN).size());
-        JobSettings pre = JobSettings.load(Path.of("jobs/pretrain.conf"), List.of());
+        JobSettings pre = JobSettings.load(Optional.of(Path.of("jobs/pretrain.conf")), List.of());
         assertEquals(5, pre.modelSpec().classes());
         assertTrue(pre.optimizer() instanceof OptimizerConfig.Adam);
     }
 
     @Test
     void anUnknownKeyNamesTheClosestValidKey(@TempDir Path dir) throws Exception {
-        var e = assertThrows(IllegalArgumentException.class, () -> JobSettings.load(null, List.of("train.epoch=3")));
+        var e = assertThrows(IllegalArgumentException.class, () -> JobSettings.load(Optional.empty(), List.of("train.epoch=3")));
         assertTrue(e.getMessage().contains("unknown setting 'permafrost.train.epoch'") && e.getMessage().contains("permafrost.train.epochs"),
                 e.getMessage());
         Path job = dir.resolve("job.conf");
         Files.writeString(job, "permafrost { optimiser { lr = 0.1 } }");
-        var inFile = assertThrows(IllegalArgumentException.class, () -> JobSettings.load(job, List.of()));
+        var inFile = assertThrows(IllegalArgumentException.class, () -> JobSettings.load(Optional.of(job), List.of()));
         assertTrue(inFile.getMessage().contains(job.toString()) && inFile.getMessage().contains("permafrost.optimizer"), inFile.getMessage());
     }
 
     @Test
     void badValuesAreExplained(@TempDir Path dir) throws Exception {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(null, List.of("optimizer.name=lamb")).optimizer())
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(Optional.empty(), List.of("optimizer.name=lamb")).optimizer())
                 .getMessage().contains("choose adam, adamw or sgd"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(null, List.of("epochs")))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(Optional.empty(), List.of("epochs")))
                 .getMessage().contains("key=value"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(dir.resolve("none.conf"), List.of()))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(Optional.of(dir.resolve("none.conf")), List.of()))
                 .getMessage().contains("does not exist"));
         Path broken = dir.resolve("broken.conf");
         Files.writeString(broken, "permafrost { train { epochs = ");
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(broken, List.of()))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(Optional.of(broken), List.of()))
                 .getMessage().contains("not valid HOCON"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(null, List.of()).required("out", "--out DIR"))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(Optional.empty(), List.of()).required("out", "--out DIR"))
                 .getMessage().contains("--out DIR"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(null, List.of("model.layers.3.out=10")).modelSpec())
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(Optional.empty(), List.of("model.layers.3.out=10")).modelSpec())
                 .getMessage().contains("repeat the list"));
     }
 }

@@ -61,5 +61,7 @@ class LittleEndianTest {
         assertEquals(new Sample("x"), Json.read("{\"pattern\": \"x\"}", Sample.class, "sample.json"));
         var e = assertThrows(IllegalArgumentException.class, () -> Json.read("{not json", Sample.class, "sample.json"));
         assertTrue(e.getMessage().startsWith("sample.json is not valid JSON"), e.getMessage());
+        var missing = assertThrows(IllegalArgumentException.class, () -> Json.read("{}", Sample.class, "sample.json"));
+        assertEquals("sample.json lacks 'pattern'", missing.getMessage());
     }
 }

@@ -32,7 +32,7 @@ public record Tls(String keyStore, String keyStorePassword, String keyPassword, 
         if (!Boolean.parseBoolean(conf.getOrDefault("spark.ssl.enabled", "false"))) return PLAINTEXT;
         String ks = conf.get("spark.ssl.keyStore");
         String ts = conf.get("spark.ssl.trustStore");
-        if (ks == null || ts == null) {
+        if (ks == null || ks.isBlank() || ts == null || ts.isBlank()) {
             throw new IllegalArgumentException("spark.ssl.enabled is true but spark.ssl.keyStore or spark.ssl.trustStore is not set: the "
                     + "parameter service serves TLS with Spark's key store and executors check it with Spark's trust store");
         }
