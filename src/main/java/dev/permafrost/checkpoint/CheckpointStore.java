@@ -1,21 +1,23 @@
 package dev.permafrost.checkpoint;
 
+import dev.permafrost.freeze.Label;
 import dev.permafrost.io.HadoopFiles;
+import dev.permafrost.io.Sha256;
 import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Network;
+import dev.permafrost.optim.ShardState;
 import dev.permafrost.shard.Fingerprint;
+import dev.permafrost.train.JobIdentity;
 import dev.permafrost.train.TrainState;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -30,16 +32,23 @@ import java.util.regex.Pattern;
  */
 public final class CheckpointStore {
     private static final Pattern NAME = Pattern.compile("ckpt-(\\d{12})");
+    /** The SHA-256 of manifest.json, so a damaged manifest is caught like any other damaged file. */
+    private static final String MANIFEST_SUM = "manifest.sha256";
 
     private final HadoopFiles files;
     private final String dir;
     private final int keepLast;
 
     public CheckpointStore(HadoopFiles files, String dir, int keepLast) {
-        if (keepLast < 1) throw new IllegalArgumentException("keep at least 1 checkpoint, got " + keepLast);
+        requireKeep(keepLast);
         this.files = files;
         this.dir = dir;
         this.keepLast = keepLast;
+    }
+
+    /** Checks a retention setting before any store exists. */
+    public static void requireKeep(int keepLast) {
+        if (keepLast < 1) throw new IllegalArgumentException("train.keep-checkpoints = " + keepLast + "; keep at least 1 checkpoint");
     }
 
     public String dir() {
@@ -71,9 +80,10 @@ public final class CheckpointStore {
             byte[] optimizer = OptimizerStateCodec.encode(state.optimizerStates());
             files.write(tmp, "model.zip", model);
             files.write(tmp, "optimizer.bin", optimizer);
-            // The manifest goes last: a folder without one is incomplete by definition.
-            byte[] manifest = Manifest.of(state, sha256(model), sha256(optimizer)).json().getBytes(StandardCharsets.UTF_8);
+            // The manifest and then its own checksum go last: a folder without them is incomplete by definition.
+            byte[] manifest = Manifest.of(state, Sha256.hex(model), Sha256.hex(optimizer)).json().getBytes(StandardCharsets.UTF_8);
             files.write(tmp, "manifest.json", manifest);
+            files.write(tmp, MANIFEST_SUM, (Sha256.hex(manifest) + "\n").getBytes(StandardCharsets.US_ASCII));
             String target = dir + "/" + state.name();
             if (files.exists(target)) files.deleteRecursively(target);
             files.rename(tmp, target);
@@ -112,8 +122,15 @@ public final class CheckpointStore {
 
     public Loaded read(String name) {
         String base = dir + "/" + name;
-        if (!files.exists(base + "/manifest.json")) throw new IllegalStateException("no manifest.json: the checkpoint is incomplete");
-        Manifest m = Manifest.parse(new String(files.read(base + "/manifest.json"), StandardCharsets.UTF_8));
+        if (!files.exists(base + "/manifest.json") || !files.exists(base + "/" + MANIFEST_SUM)) {
+            throw new IllegalStateException("no manifest.json or " + MANIFEST_SUM + ": the checkpoint is incomplete");
+        }
+        byte[] manifestBytes = files.read(base + "/manifest.json");
+        String expectedSum = new String(files.read(base + "/" + MANIFEST_SUM), StandardCharsets.US_ASCII).strip();
+        if (!Sha256.hex(manifestBytes).equals(expectedSum)) {
+            throw new IllegalStateException("manifest.json has SHA-256 " + Sha256.hex(manifestBytes) + ", " + MANIFEST_SUM + " says " + expectedSum);
+        }
+        Manifest m = Manifest.parse(new String(manifestBytes, StandardCharsets.UTF_8));
         byte[] model = verified(base, "model.zip", m.sha256());
         byte[] optimizer = verified(base, "optimizer.bin", m.sha256());
         float[] params;
@@ -146,8 +163,11 @@ public final class CheckpointStore {
             }
             shards.add(rec);
         }
+        Map<Integer, ShardState> states = OptimizerStateCodec.decode(optimizer);
+        requireStateOnlyForOptimizerShards(states, shards);
         TrainState s = new TrainState(m.version(), m.epoch(), m.epochStartVersion(), m.seed(), m.phase(), config, graph, params, names,
-                m.parsedLabels(), m.schedule(), shards, m.optimizer(), OptimizerStateCodec.decode(optimizer), m.meanLoss());
+                m.parsedLabels(), m.schedule(), shards, m.optimizer(), states, m.meanLoss(),
+                new JobIdentity(m.job()));
         return new Loaded(name, s, model.length + optimizer.length);
     }
 
@@ -177,16 +197,21 @@ public final class CheckpointStore {
         if (!files.exists(base + "/" + file)) throw new IllegalStateException(file + " is missing");
         byte[] bytes = files.read(base + "/" + file);
         String expected = sums.getOrDefault(file, "");
-        String actual = sha256(bytes);
+        String actual = Sha256.hex(bytes);
         if (!actual.equals(expected)) throw new IllegalStateException(file + " has SHA-256 " + actual + ", the manifest says " + expected);
         return bytes;
     }
 
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    /** Frozen shards and running statistics have no optimizer state: a checkpoint holding some for them is not ours. */
+    private static void requireStateOnlyForOptimizerShards(Map<Integer, ShardState> states, List<TrainState.ShardRecord> shards) {
+        for (int index : states.keySet()) {
+            if (index < 0 || index >= shards.size()) throw new IllegalStateException("optimizer.bin holds state for shard " + index
+                    + ", which the manifest does not have");
+            TrainState.ShardRecord shard = shards.get(index);
+            if (shard.label() == Label.FROZEN || shard.statistic()) {
+                throw new IllegalStateException("optimizer.bin holds state for shard " + index + " at " + shard.offset() + ", which is "
+                        + (shard.statistic() ? "a running statistic" : "frozen") + " and has none");
+            }
         }
     }
 

@@ -16,9 +16,10 @@ import java.util.Map;
  */
 record Manifest(String format, long version, int epoch, long epochStartVersion, long stepInEpoch, long seed, int phase,
                 String optimizer, double meanLoss, List<String> paramNames, List<String> labels,
-                List<TrainState.SchedulePhase> schedule, List<ShardEntry> shards, Map<String, String> sha256) {
+                List<TrainState.SchedulePhase> schedule, List<ShardEntry> shards, Map<String, String> job, Map<String, String> sha256) {
 
-    static final String FORMAT = "permafrost-checkpoint/1";
+    /** Version 2: XXH64 fingerprints and the job's identity. */
+    static final String FORMAT = "permafrost-checkpoint/2";
 
     /** A shard's range, rule, label and fingerprint (16 hex digits). */
     record ShardEntry(long offset, int length, boolean statistic, String label, String fingerprint) {
@@ -34,7 +35,7 @@ record Manifest(String format, long version, int epoch, long epochStartVersion, 
     static Manifest of(TrainState s, String modelSha, String optimizerSha) {
         return new Manifest(FORMAT, s.version(), s.epoch(), s.epochStartVersion(), s.stepInEpoch(), s.seed(), s.phase(), s.optimizer(),
                 s.meanLoss(), s.paramNames(), s.labels().stream().map(Label::text).toList(), s.schedule(),
-                s.shards().stream().map(ShardEntry::of).toList(), checksums(modelSha, optimizerSha));
+                s.shards().stream().map(ShardEntry::of).toList(), s.job().fields(), checksums(modelSha, optimizerSha));
     }
 
     /** In a fixed order, so the same state always writes the same manifest bytes. */
@@ -53,7 +54,10 @@ record Manifest(String format, long version, int epoch, long epochStartVersion, 
         } catch (RuntimeException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-        if (!FORMAT.equals(m.format())) throw new IllegalStateException("manifest.json is not of format " + FORMAT);
+        if (!FORMAT.equals(m.format())) {
+            throw new IllegalStateException("manifest.json is of format '" + m.format() + "', not " + FORMAT + " (written by another "
+                    + "version of Permafrost): start over with --fresh");
+        }
         return m;
     }
 

@@ -65,6 +65,7 @@ final class DemoCommand implements Callable<Integer> {
         Path out = Path.of(output.out().orElse("out/demo"));
         // Without --freeze the demo freezes the pretrained block, as the seed scenario does.
         FreezePlan plan = freeze.freeze.isEmpty() ? FreezePlan.parse(List.of("pretrained.*"), freeze.keepTrainable) : freeze.plan();
+        if (freeze.freeze.isEmpty()) plan.warnings().forEach(w -> System.err.println("warning: " + w));
         Path modelFile = out.resolve("model.zip");
         Path metricsFile = out.resolve("metrics.json");
         if (!output.overwrite && (Files.exists(modelFile) || Files.exists(metricsFile))) {

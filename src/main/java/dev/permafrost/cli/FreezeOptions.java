@@ -17,7 +17,10 @@ final class FreezeOptions {
             description = "Keep parameters matching PATTERN trainable even if a --freeze pattern matches them (repeatable).")
     List<String> keepTrainable = new ArrayList<>();
 
+    /** The plan the options give; its warnings (duplicate patterns) go to standard error, away from the output. */
     FreezePlan plan() {
-        return FreezePlan.parse(freeze, keepTrainable);
+        FreezePlan plan = FreezePlan.parse(freeze, keepTrainable);
+        plan.warnings().forEach(w -> System.err.println("warning: " + w));
+        return plan;
     }
 }

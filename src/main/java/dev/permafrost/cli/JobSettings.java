@@ -141,9 +141,22 @@ public record JobSettings(Config config) {
         return FreezeSchedule.of(new FreezeSchedule.Phase(from, plan));
     }
 
+    /** The training settings; a count that cannot work (no epochs, no workers, empty batches) names its key and what is allowed. */
     public TrainingConfig training() {
         Config t = root().getConfig("train");
-        return new TrainingConfig(t.getInt("workers"), t.getInt("batch-per-worker"), t.getInt("epochs"), t.getLong("seed"), optimizer(),
-                schedule(), t.getInt("shard-max-elements"), t.getInt("audit-every"));
+        int workers = atLeastOne(t, "workers", "how many workers train side by side", 2);
+        int batch = atLeastOne(t, "batch-per-worker", "the samples each worker takes per step", 32);
+        int epochs = atLeastOne(t, "epochs", "the number of passes over the data", 1);
+        return new TrainingConfig(workers, batch, epochs, t.getLong("seed"), optimizer(), schedule(), t.getInt("shard-max-elements"),
+                t.getInt("audit-every"));
+    }
+
+    private static int atLeastOne(Config train, String key, String meaning, int example) {
+        int value = train.getInt(key);
+        if (value < 1) {
+            throw new IllegalArgumentException("train." + key + " = " + value + "; it must be a whole number >= 1 (" + meaning
+                    + "): set it in the job file or override it, e.g. train." + key + "=" + example);
+        }
+        return value;
     }
 }

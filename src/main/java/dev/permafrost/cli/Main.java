@@ -1,5 +1,6 @@
 package dev.permafrost.cli;
 
+import dev.permafrost.shard.CheckFailedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -21,13 +22,23 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((ex, line, parsed) -> {
-            if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
-                line.getErr().println("permafrost " + line.getCommandName() + ": " + ex.getMessage());
-                return 2;
-            }
-            throw ex;
+            int code = exitCodeOf(ex);
+            if (code == 1) line.getErr().println("permafrost " + line.getCommandName() + ": FAILED: " + ex.getMessage());
+            else if (code == 2) line.getErr().println("permafrost " + line.getCommandName() + ": " + ex.getMessage());
+            else throw ex;
+            return code;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * The exit code a failure means: 1 a check failed (a frozen copy changed, a non-finite loss or gradient, a worker that
+     * broke the protocol), 2 bad input (the message names it and the fix), -1 anything else (a bug: it propagates).
+     */
+    public static int exitCodeOf(Throwable failure) {
+        if (failure instanceof CheckFailedException) return 1;
+        if (failure instanceof IllegalArgumentException || failure instanceof IllegalStateException) return 2;
+        return -1;
     }
 
     @Override

@@ -1,8 +1,7 @@
 package dev.permafrost.cli;
 
 import dev.permafrost.model.FashionMlp;
-import dev.permafrost.network.Dl4jNetworks;
-import dev.permafrost.network.Network;
+import dev.permafrost.network.StoredParams;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -16,9 +15,13 @@ final class ModelSource {
             description = "Output classes of the demo network (default ${DEFAULT-VALUE}).")
     int classes;
 
-    Network load() {
-        if (model != null) return Dl4jNetworks.load(model);
+    /**
+     * The network's parameters as stored, for listing them: a saved model of any data type is read as is (training
+     * refuses anything but float32; inspecting it does not).
+     */
+    StoredParams load() {
+        if (model != null) return StoredParams.load(model);
         if (classes < 2) throw new IllegalArgumentException("--classes must be at least 2, got " + classes);
-        return Dl4jNetworks.of(FashionMlp.build(classes, 42));
+        return StoredParams.of(FashionMlp.build(classes, 42));
     }
 }

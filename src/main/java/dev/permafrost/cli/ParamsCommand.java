@@ -5,6 +5,8 @@ import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.io.Json;
 import dev.permafrost.model.NamedParam;
 import dev.permafrost.model.ParamTable;
+import dev.permafrost.network.StoredParams;
+import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,13 +29,14 @@ final class ParamsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ParamTable table = source.load().params();
-        ParamLabels labels = freeze.plan().resolve(table);
+        StoredParams stored = source.load();
+        ParamLabels labels = freeze.plan().resolve(stored.table());
         PrintStream out = System.out;
         if (json) {
             out.println(toJson(labels));
         } else {
-            printTable(labels, out);
+            // A saved model's type is worth a mention (training takes float32 only); the demo network is always float32.
+            printTable(labels, out, source.model != null ? stored.dataType() : null);
         }
         return 0;
     }
@@ -58,6 +61,11 @@ final class ParamsCommand implements Callable<Integer> {
     }
 
     static void printTable(ParamLabels labels, PrintStream out) {
+        printTable(labels, out, null);
+    }
+
+    /** The table, its summary line ending with the parameters' stored type when {@code storedAs} is not null. */
+    static void printTable(ParamLabels labels, PrintStream out, DataType storedAs) {
         ParamTable table = labels.table();
         int nameWidth = "name".length();
         for (NamedParam p : table.params()) nameWidth = Math.max(nameWidth, p.name().length());
@@ -69,7 +77,7 @@ final class ParamsCommand implements Callable<Integer> {
         }
         long trainable = labels.elements(Label.TRAINABLE);
         long frozen = labels.elements(Label.FROZEN);
-        out.printf("%d parameters, %d elements: %d trainable, %d frozen (%.1f%% frozen)%n", table.size(), trainable + frozen,
-                trainable, frozen, 100.0 * frozen / Math.max(1, trainable + frozen));
+        out.printf("%d parameters, %d elements: %d trainable, %d frozen (%.1f%% frozen)%s%n", table.size(), trainable + frozen,
+                trainable, frozen, 100.0 * frozen / Math.max(1, trainable + frozen), storedAs == null ? "" : ", stored as " + storedAs);
     }
 }

@@ -5,14 +5,20 @@ import dev.permafrost.ps.rpc.AuditRecord;
 import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.shard.Shard;
 import dev.permafrost.train.DistributedTrainer;
+import dev.permafrost.train.FrozenReference;
 import dev.permafrost.train.TrainingConfig;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /** What a training job writes beside its model: {@code metrics.json} and {@code audit.json}, as records the JSON mirrors. */
 final class RunReport {
+    /** How fingerprints are computed, so anyone can recompute one from model.zip. */
+    static final String FINGERPRINT = "XXH64, seed 0, over the little-endian bytes of each float32's raw bits, per shard";
+
     private RunReport() {
     }
 
@@ -23,13 +29,21 @@ final class RunReport {
                    long checkpointBytes, Long resumedFromVersion) {
     }
 
-    /** One frozen shard as the run ended: where it is and its fingerprint. */
-    record FrozenShardRecord(int shard, List<String> params, long offset, int length, String fingerprint) {
+    /** A frozen parameter of the written model.zip compared, bit for bit, with the values it was frozen with. */
+    record FrozenParameter(String name, int frozenSincePhase, long elementsCompared, long differingElements, String result) {
     }
 
-    /** audit.json. */
-    record Audit(List<FrozenShardRecord> frozenShards, Map<String, Integer> shardChecksByExecutor, int checks, String result,
-                 List<String> freezePatterns) {
+    /** The pushes of one executor whose fingerprints the service checked: which steps, how many shards in all. */
+    record ExecutorChecks(String executor, List<Integer> workers, int pushesChecked, long shardChecks, String steps) {
+    }
+
+    /** One frozen shard of the written model: where it is, its fingerprint, and whether that is the canonical one. */
+    record FrozenShard(int shard, List<String> params, long offset, int length, String fingerprint, boolean matchesCanonical) {
+    }
+
+    /** audit.json: every sentence in it is computed by the run that wrote it. */
+    record Audit(String fingerprint, int auditEvery, String comparedWith, boolean frozenIdentical, List<FrozenParameter> frozenParameters,
+                 List<ExecutorChecks> executors, List<FrozenShard> frozenShards, List<String> freezePatterns) {
     }
 
     static Metrics metrics(String job, TrainingConfig c, DistributedTrainer.Result r, double seconds, long samples, Double accuracy,
@@ -40,17 +54,63 @@ final class RunReport {
                 checkpoints.seconds, checkpoints.lastBytes, resumedFrom);
     }
 
-    static Audit audit(DistributedTrainer.Result r, List<String> freezePatterns) {
-        float[] flat = r.server().assemble();
-        List<FrozenShardRecord> shards = r.server().layout().frozen().stream()
-                .map(s -> new FrozenShardRecord(s.index(), s.paramNames(), s.offset(), s.length(), fingerprint(flat, s))).toList();
-        Map<String, Integer> byExecutor = new TreeMap<>();
-        for (AuditRecord rec : r.audits()) byExecutor.merge(rec.executor(), rec.shardsChecked(), Integer::sum);
-        return new Audit(shards, byExecutor, r.audits().size(), "every frozen copy matched the canonical fingerprints",
-                List.copyOf(freezePatterns));
+    /**
+     * The audit of a finished run: {@code checks} compare the written model's frozen parameters with their reference,
+     * {@code written} is the written model's flat values, whose frozen shards are fingerprinted here.
+     */
+    static Audit audit(DistributedTrainer.Result r, List<FrozenReference.ParamCheck> checks, float[] written, String comparedWith,
+                       int auditEvery, List<String> freezePatterns) {
+        List<FrozenParameter> params = checks.stream().map(c -> new FrozenParameter(c.name(), c.frozenSincePhase(), c.elements(),
+                c.differingElements(), c.identical() ? "identical" : "differs")).toList();
+        Map<Integer, Long> canonical = r.server().frozenFingerprints();
+        List<FrozenShard> shards = new ArrayList<>();
+        for (Shard s : r.server().layout().frozen()) {
+            long fingerprint = Fingerprint.of(written, s.start(), s.length());
+            shards.add(new FrozenShard(s.index(), s.paramNames(), s.offset(), s.length(), Fingerprint.hex(fingerprint),
+                    canonical.get(s.index()) == fingerprint));
+        }
+        return new Audit(FINGERPRINT, auditEvery, comparedWith, checks.stream().allMatch(FrozenReference.ParamCheck::identical), params,
+                executors(r.audits()), shards, List.copyOf(freezePatterns));
     }
 
-    private static String fingerprint(float[] flat, Shard s) {
-        return Fingerprint.hex(Fingerprint.of(flat, s.start(), s.length()));
+    private static List<ExecutorChecks> executors(List<AuditRecord> audits) {
+        Map<String, List<AuditRecord>> byExecutor = new TreeMap<>();
+        for (AuditRecord a : audits) byExecutor.computeIfAbsent(a.executor(), k -> new ArrayList<>()).add(a);
+        List<ExecutorChecks> out = new ArrayList<>();
+        for (var e : byExecutor.entrySet()) {
+            TreeSet<Integer> workers = new TreeSet<>();
+            TreeSet<Long> steps = new TreeSet<>();
+            long shardChecks = 0;
+            for (AuditRecord a : e.getValue()) {
+                workers.add(a.worker());
+                steps.add(a.step());
+                shardChecks += a.shardsChecked();
+            }
+            out.add(new ExecutorChecks(e.getKey(), List.copyOf(workers), e.getValue().size(), shardChecks, ranges(steps)));
+        }
+        return out;
+    }
+
+    /** Steps as ranges: 1-469, 471, 500-938. */
+    static String ranges(TreeSet<Long> steps) {
+        StringBuilder sb = new StringBuilder();
+        Long from = null;
+        Long last = null;
+        for (long s : steps) {
+            if (last != null && s == last + 1) {
+                last = s;
+                continue;
+            }
+            if (from != null) append(sb, from, last);
+            from = s;
+            last = s;
+        }
+        if (from != null) append(sb, from, last);
+        return sb.toString();
+    }
+
+    private static void append(StringBuilder sb, long from, long to) {
+        if (sb.length() > 0) sb.append(", ");
+        sb.append(from == to ? Long.toString(from) : from + "-" + to);
     }
 }

@@ -1,17 +1,20 @@
 package dev.permafrost.cli;
 
 import dev.permafrost.checkpoint.CheckpointStore;
-import dev.permafrost.freeze.Label;
 import dev.permafrost.io.HadoopFiles;
 import dev.permafrost.io.Json;
+import dev.permafrost.io.Sha256;
 import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Evaluation;
 import dev.permafrost.network.Network;
 import dev.permafrost.ps.rpc.Tls;
+import dev.permafrost.shard.FrozenCopyMismatchException;
 import dev.permafrost.spark.DatasetInput;
 import dev.permafrost.spark.SparkEpochRunner;
 import dev.permafrost.spark.SparkSessions;
 import dev.permafrost.train.DistributedTrainer;
+import dev.permafrost.train.FrozenReference;
+import dev.permafrost.train.JobIdentity;
 import dev.permafrost.train.TrainState;
 import dev.permafrost.train.TrainingConfig;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -19,9 +22,13 @@ import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /** A distributed training job (pretrain or finetune) from its settings to model.zip, metrics.json and audit.json. */
@@ -41,9 +48,19 @@ final class TrainJob {
     private TrainJob() {
     }
 
+    /** The model a job starts from, and the SHA-256 of its file when it was loaded from one. */
+    private record StartingModel(Network network, Optional<String> sourceSha256) {
+    }
+
     static int run(JobSettings s, Kind kind, Start start, PrintStream out) throws IOException {
+        // Settings first, then the model, the plan and the data: every input is known good before anything already
+        // written (checkpoints, an earlier run's outputs) is touched, and before the first step.
         String outDir = s.required("out", "--out DIR");
         TrainingConfig config = s.training();
+        String dataPath = s.required("data.path", "--data PATH");
+        int checkpointEvery = atLeast(s, "train.checkpoint-every", 0);
+        int maxTries = atLeast(s, "train.max-epoch-attempts", 1);
+        CheckpointStore.requireKeep(s.root().getInt("train.keep-checkpoints"));
         SparkSession spark = SparkSessions.start(master(s), "permafrost " + kind.name().toLowerCase(Locale.ROOT));
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         HadoopFiles files = new HadoopFiles(sc.hadoopConfiguration());
@@ -54,63 +71,115 @@ final class TrainJob {
             }
             // Overwriting a finished run starts a new one: its checkpoints are not a place to resume from.
             if (finished) start = Start.FRESH;
-            CheckpointStore store = new CheckpointStore(files, outDir + "/checkpoints", s.root().getInt("train.keep-checkpoints"));
-            Optional<TrainState> resume = resumePoint(store, files, start, out);
-            Network network = startingNetwork(s, kind, files, config.seed());
+            StartingModel model = startingModel(s, kind, files, config.seed());
+            Network network = model.network();
+            config.schedule().resolve(network.params()); // a plan that does not fit the model fails here, before any data is read
+            config.schedule().warnings().forEach(w -> out.println("warning: " + w));
             out.printf(Locale.ROOT, "%s: %,d parameters; %d workers x %d samples per step; %s; Spark %s%n", kind.name().toLowerCase(Locale.ROOT),
                     network.params().totalLength(), config.workers(), config.batchPerWorker(), config.optimizer().describe(), sc.master());
-
-            DatasetInput.Loaded train = DatasetInput.read(spark, dataSpec(s, s.required("data.path", "--data PATH"), network));
-            out.printf(Locale.ROOT, "data: %,d rows from %s%s%n", train.count(), s.required("data.path", "--data PATH"),
+            DatasetInput.Loaded train = DatasetInput.read(spark, dataSpec(s, dataPath, network));
+            out.printf(Locale.ROOT, "data: %,d rows from %s%s%n", train.count(), dataPath,
                     train.dropped() > 0 ? " (" + train.dropped() + " bad rows dropped)" : "");
+            Optional<DatasetInput.Loaded> test = s.optional("data.test-path").map(path -> DatasetInput.read(spark, dataSpec(s, path, network)));
+            JobIdentity identity = identity(s, kind, config, train, model.sourceSha256());
+
+            CheckpointStore store = new CheckpointStore(files, outDir + "/checkpoints", s.root().getInt("train.keep-checkpoints"));
+            Optional<TrainState> resume = resumePoint(store, files, start, identity, out);
             long started = System.nanoTime();
             DistributedTrainer.Result result;
-            CheckpointLog checkpoints;
+            CheckpointLog checkpoints = new CheckpointLog(store, out);
             try (SparkEpochRunner runner = new SparkEpochRunner(sc, train.rows(), train.width(), train.classes())) {
                 var sparkSettings = new java.util.HashMap<String, String>();
                 for (var kv : sc.getConf().getAll()) sparkSettings.put(kv._1(), kv._2());
-                CheckpointLog log = new CheckpointLog(store, out);
-                result = new DistributedTrainer(config, driverHost(spark), s.root().getInt("train.max-epoch-attempts"),
-                        Tls.fromSparkSettings(sparkSettings))
+                result = new DistributedTrainer(config, driverHost(spark), maxTries, Tls.fromSparkSettings(sparkSettings))
                         .fit(network, train.count(), runner, new ProgressPrinter(out, config.epochs()), resume,
-                                new DistributedTrainer.Checkpointing(s.root().getInt("train.checkpoint-every"), log::write));
-                checkpoints = log;
+                                new DistributedTrainer.Checkpointing(checkpointEvery, identity, checkpoints::write));
             }
             double seconds = (System.nanoTime() - started) / 1e9;
-            double accuracy = Double.NaN;
-            Optional<String> testPath = s.optional("data.test-path");
-            if (testPath.isPresent()) {
-                DatasetInput.Loaded test = DatasetInput.read(spark, dataSpec(s, testPath.get(), network));
-                accuracy = Evaluation.accuracy(result.network(), DatasetInput.collect(test));
-                test.rows().unpersist();
-            }
+            Optional<Double> accuracy = test.map(t -> Evaluation.accuracy(result.network(), DatasetInput.collect(t)));
             long samples = result.steps() * (long) config.workers() * config.batchPerWorker();
-            long frozen = result.server().layout().elements(Label.FROZEN);
-            String audit = frozen == 0 ? "nothing frozen"
-                    : String.format(Locale.ROOT, "%d frozen-copy audits on executors, all matched", result.audits().size());
             out.printf(Locale.ROOT, "done: %d steps in %.1f s (%,.0f samples/s), %,d bytes pushed per step, %s%s%n",
-                    result.steps(), seconds, samples / seconds, result.bytesPushed() / Math.max(1, result.steps()), audit,
-                    Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, "; test accuracy %.4f", accuracy));
+                    result.steps(), seconds, samples / seconds, result.bytesPushed() / Math.max(1, result.steps()), auditLine(result),
+                    accuracy.map(a -> String.format(Locale.ROOT, "; test accuracy %.4f", a)).orElse(""));
 
             saveModel(result.network(), files, outDir);
+            String comparedWith = kind == Kind.FINETUNE ? "the loaded model " + s.required("model.path", "--model PATH")
+                    + " (parameters frozen from the first phase), else their values at the start of the phase that froze them"
+                    : "their values at the start of the phase that froze them";
+            Network written = Dl4jNetworks.load(files.local(outDir + "/model.zip"));
+            float[] writtenFlat = written.paramsCopy();
+            var checks = result.frozenReference().check(written.params(), writtenFlat);
             RunReport.Metrics metrics = RunReport.metrics(kind.name().toLowerCase(Locale.ROOT), config, result, seconds, samples,
-                    Double.isNaN(accuracy) ? null : accuracy, train.count(), train.dropped(), checkpoints,
-                    resume.map(TrainState::version).orElse(null));
+                    accuracy.orElse(null), train.count(), train.dropped(), checkpoints, resume.map(TrainState::version).orElse(null));
             files.write(outDir, "metrics.json", json(metrics));
-            files.write(outDir, "audit.json", json(RunReport.audit(result, s.root().getStringList("freeze.patterns"))));
+            RunReport.Audit audit = RunReport.audit(result, checks, writtenFlat, comparedWith, config.auditEvery(),
+                    s.root().getStringList("freeze.patterns"));
+            files.write(outDir, "audit.json", json(audit));
             out.println("wrote " + outDir + "/model.zip, metrics.json and audit.json");
+            test.ifPresent(t -> t.rows().unpersist());
             train.rows().unpersist();
-            return 0;
+            return requireFrozenIdentical(checks, outDir, out);
         } finally {
             spark.stop();
         }
+    }
+
+    /** The line that says what the audit covered, computed from the run. */
+    private static String auditLine(DistributedTrainer.Result result) {
+        if (result.server().layout().frozen().isEmpty()) return "nothing frozen";
+        long shardChecks = result.audits().stream().mapToLong(a -> a.shardsChecked()).sum();
+        return String.format(Locale.ROOT, "%,d pushes from executors carried all frozen fingerprints (%,d shard checks), all matched",
+                result.audits().size(), shardChecks);
+    }
+
+    /** Exit 0 when every frozen parameter of the written model is bit-identical to its reference; else a failed check. */
+    private static int requireFrozenIdentical(List<FrozenReference.ParamCheck> checks, String outDir, PrintStream out) {
+        long elements = checks.stream().mapToLong(FrozenReference.ParamCheck::elements).sum();
+        List<String> differing = checks.stream().filter(c -> !c.identical())
+                .map(c -> c.name() + " (" + c.differingElements() + " of " + c.elements() + " elements)").toList();
+        if (!differing.isEmpty()) {
+            throw new FrozenCopyMismatchException("the written " + outDir + "/model.zip differs from the frozen values in: "
+                    + String.join(", ", differing) + "; see audit.json");
+        }
+        if (!checks.isEmpty()) {
+            out.printf(Locale.ROOT, "verified %s/model.zip: %d frozen parameters, %,d elements, bit-identical to the values they were "
+                    + "frozen with%n", outDir, checks.size(), elements);
+        }
+        return 0;
+    }
+
+    private static int atLeast(JobSettings s, String key, int min) {
+        int value = s.root().getInt(key);
+        if (value < min) throw new IllegalArgumentException(key + " = " + value + "; it must be at least " + min);
+        return value;
+    }
+
+    /** What makes this run the run it is; a checkpoint of another is not resumed. */
+    private static JobIdentity identity(JobSettings s, Kind kind, TrainingConfig config, DatasetInput.Loaded train,
+                                        Optional<String> sourceSha256) {
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("model.source-sha256", sourceSha256.orElse("none: built from model.layers"));
+        f.put("model.spec", kind == Kind.PRETRAIN ? s.modelSpec().toString()
+                : "loaded; replace-head-classes = " + s.root().getInt("model.replace-head-classes"));
+        f.put("model.seed", Long.toString(s.root().getLong("model.seed")));
+        f.put("data.path", train.path());
+        f.put("data.rows", Integer.toString(train.count()));
+        f.put("data.row-index-digest", String.format("%016x", train.rowIndexDigest()));
+        f.put("train.workers", Integer.toString(config.workers()));
+        f.put("train.batch-per-worker", Integer.toString(config.batchPerWorker()));
+        f.put("train.seed", Long.toString(config.seed()));
+        f.put("train.shard-max-elements", Integer.toString(config.maxShardLength()));
+        f.put("optimizer", config.optimizer().describe());
+        f.put("freeze.schedule", TrainState.SchedulePhase.of(config.schedule()).toString());
+        return new JobIdentity(f);
     }
 
     /**
      * Where training begins: the newest valid checkpoint unless the run starts fresh (then its checkpoints are discarded);
      * empty to start from the beginning.
      */
-    private static Optional<TrainState> resumePoint(CheckpointStore store, HadoopFiles files, Start start, PrintStream out) {
+    private static Optional<TrainState> resumePoint(CheckpointStore store, HadoopFiles files, Start start, JobIdentity identity,
+                                                   PrintStream out) {
         if (start == Start.FRESH) {
             if (!store.names().isEmpty()) {
                 out.println("--fresh: discarding " + store.names().size() + " checkpoints in " + store.dir());
@@ -122,9 +191,16 @@ final class TrainJob {
         if (found.isEmpty() && start == Start.RESUME) {
             throw new IllegalArgumentException("--resume: no valid checkpoint in " + store.dir() + "; run without --resume to start");
         }
-        found.ifPresent(f -> out.printf(Locale.ROOT, "resuming from %s/%s: epoch %d, step %d of the epoch (%d steps done)%n", store.dir(),
-                f.name(), f.state().epoch() + 1, f.state().stepInEpoch(), f.state().version()));
-        return found.map(CheckpointStore.Loaded::state);
+        if (found.isEmpty()) return Optional.empty();
+        CheckpointStore.Loaded f = found.get();
+        List<String> differences = identity.differences(f.state().job());
+        if (!differences.isEmpty()) {
+            throw new IllegalArgumentException("the checkpoint " + store.dir() + "/" + f.name() + " belongs to another job; "
+                    + String.join("; ", differences) + ". Start over with --fresh (the checkpoints are then discarded), or choose another --out.");
+        }
+        out.printf(Locale.ROOT, "resuming from %s/%s: epoch %d, step %d of the epoch (%d steps done)%n", store.dir(),
+                f.name(), f.state().epoch() + 1, f.state().stepInEpoch(), f.state().version());
+        return Optional.of(f.state());
     }
 
     /** The trained network as a plain DL4J model.zip in the output folder, written atomically. */
@@ -169,13 +245,23 @@ final class TrainJob {
         return spark.conf().get("spark.driver.host", "127.0.0.1");
     }
 
-    private static Network startingNetwork(JobSettings s, Kind kind, HadoopFiles files, long seed) {
-        if (kind == Kind.PRETRAIN) return Dl4jNetworks.of(s.modelSpec().build(s.root().getLong("model.seed")));
+    private static StartingModel startingModel(JobSettings s, Kind kind, HadoopFiles files, long seed) {
+        if (kind == Kind.PRETRAIN) return new StartingModel(Dl4jNetworks.of(s.modelSpec().build(s.root().getLong("model.seed"))), Optional.empty());
         String path = s.required("model.path", "--model PATH");
         if (!files.exists(path)) throw new IllegalArgumentException("model " + path + " does not exist: pass the model.zip of a pretrain run");
-        Network n = Dl4jNetworks.load(files.local(path));
+        java.nio.file.Path local = files.local(path);
+        Network n = Dl4jNetworks.load(local);
+        String sha;
+        try (var in = Files.newInputStream(local)) {
+            sha = Sha256.hex(in);
+        }  catch (IOException e) {
+            throw new UncheckedIOException("cannot read model " + path + ": " + e.getMessage(), e);
+        }
         int classes = s.root().getInt("model.replace-head-classes");
-        return classes > 0 ? n.replaceHead(classes, seed) : n;
+        if (classes == 1 || classes < 0) {
+            throw new IllegalArgumentException("model.replace-head-classes = " + classes + "; give 0 to keep the head or at least 2 classes");
+        }
+        return new StartingModel(classes > 0 ? n.replaceHead(classes, seed) : n, Optional.of(sha));
     }
 
     private static DatasetInput.Spec dataSpec(JobSettings s, String path, Network network) {

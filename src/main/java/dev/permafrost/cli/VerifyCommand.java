@@ -5,8 +5,7 @@ import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.io.HadoopFiles;
 import dev.permafrost.model.NamedParam;
 import dev.permafrost.model.ParamTable;
-import dev.permafrost.network.Dl4jNetworks;
-import dev.permafrost.network.Network;
+import dev.permafrost.network.StoredParams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,10 +15,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** Compares two saved models parameter by parameter: the after-epoch equality check users write by hand. */
+/**
+ * Compares two saved models parameter by parameter: the after-epoch equality check users write by hand. Values are
+ * compared in the type they are stored in (raw bits of float32 or float64), never through a conversion that could
+ * make two different weights look identical.
+ */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = "Compare two saved models parameter by parameter: identical bits, or how many elements changed and by how much. "
-                + "Exits 1 if a parameter the plan freezes differs.")
+        description = "Compare two saved models parameter by parameter, in the type they are stored in (raw bits of float32 or float64): "
+                + "identical bits, or how many elements changed and by how much. Exits 1 if a parameter the plan freezes differs.")
 final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--before", required = true, paramLabel = "A.zip", description = "The earlier model (any Hadoop FileSystem URI).")
     String before;
@@ -31,13 +34,18 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         HadoopFiles files = new HadoopFiles(new org.apache.hadoop.conf.Configuration());
-        Network a = load(files, before);
-        Network b = load(files, after);
-        ParamTable ta = a.params();
-        ParamTable tb = b.params();
+        StoredParams a = load(files, before);
+        StoredParams b = load(files, after);
+        ParamTable ta = a.table();
+        ParamTable tb = b.table();
         ParamLabels labels = freeze.plan().resolve(tb);
-        float[] fa = a.paramsCopy();
-        float[] fb = b.paramsCopy();
+        boolean sameType = a.dataType() == b.dataType();
+        if (sameType && !a.readable()) {
+            throw new IllegalArgumentException(before + " and " + after + " store their parameters as " + a.dataType()
+                    + ": verify compares float32 (FLOAT) and float64 (DOUBLE) parameters bit for bit, and no other type");
+        }
+        // Values of different types are never the same stored bits: a float64 weight rounded to float32 is another weight.
+        String typesDiffer = "stored as " + a.dataType() + " in " + before + ", " + b.dataType() + " in " + after;
         List<String> frozenChanged = new ArrayList<>();
         int nameWidth = 4;
         for (NamedParam p : tb.params()) nameWidth = Math.max(nameWidth, p.name().length());
@@ -47,8 +55,10 @@ final class VerifyCommand implements Callable<Integer> {
             NamedParam pb = tb.get(i);
             int j = ta.indexOf(pb.name());
             String label = labels.label(i).text();
-            if (j < 0 || !ta.get(j).shape().equals(pb.shape())) {
-                String why = j < 0 ? "not in " + before : "shape " + ta.get(j).shapeText() + " -> " + pb.shapeText();
+            if (j < 0 || !ta.get(j).shape().equals(pb.shape()) || !sameType) {
+                String why = j < 0 ? "not in " + before
+                        : !ta.get(j).shape().equals(pb.shape()) ? "shape " + ta.get(j).shapeText() + " -> " + pb.shapeText()
+                        : typesDiffer;
                 System.out.printf(row, pb.name(), label, "different", why);
                 if (labels.label(i) == Label.FROZEN) frozenChanged.add(pb.name());
                 continue;
@@ -57,11 +67,11 @@ final class VerifyCommand implements Callable<Integer> {
             long changed = 0;
             double maxDiff = 0;
             for (long k = 0; k < pb.length(); k++) {
-                float x = fa[(int) (pa.offset() + k)];
-                float y = fb[(int) (pb.offset() + k)];
-                if (Float.floatToRawIntBits(x) != Float.floatToRawIntBits(y)) {
+                long x = pa.offset() + k;
+                long y = pb.offset() + k;
+                if (a.rawBits(x) != b.rawBits(y)) {
                     changed++;
-                    maxDiff = Math.max(maxDiff, Math.abs((double) x - y));
+                    maxDiff = Math.max(maxDiff, Math.abs(a.value(x) - b.value(y)));
                 }
             }
             if (changed == 0) {
@@ -80,8 +90,9 @@ final class VerifyCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Network load(HadoopFiles files, String uri) {
+    /** The model's parameters as stored: no conversion to float32, which training needs and verifying must not do. */
+    private static StoredParams load(HadoopFiles files, String uri) {
         if (!files.exists(uri)) throw new IllegalArgumentException("model " + uri + " does not exist");
-        return Dl4jNetworks.load(files.local(uri));
+        return StoredParams.load(files.local(uri));
     }
 }

@@ -4,7 +4,9 @@ import dev.permafrost.model.ParamTable;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Freeze plans over epochs: each phase's plan holds from its first epoch until the next phase starts. Before the
@@ -82,6 +84,21 @@ public record FreezeSchedule(List<Phase> phases) {
                 out.add(new ResolvedPhase(p.fromEpoch(), p.plan().resolve(table)));
             } catch (FreezePlanException e) {
                 throw new FreezePlanException("in the schedule phase from epoch " + p.fromEpoch() + ": " + e.getMessage());
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * The warnings of every phase's plan ({@link FreezePlan#warnings()}), each once; with more than one phase each
+     * names the first phase it comes from. Nothing here prints: the caller does.
+     */
+    public List<String> warnings() {
+        Set<String> seen = new LinkedHashSet<>();
+        List<String> out = new ArrayList<>();
+        for (Phase p : phases) {
+            for (String w : p.plan().warnings()) {
+                if (seen.add(w)) out.add(phases.size() == 1 ? w : w + " (schedule phase from epoch " + p.fromEpoch() + ")");
             }
         }
         return List.copyOf(out);

@@ -30,11 +30,25 @@ public final class Dl4jNetworks {
     private Dl4jNetworks() {
     }
 
+    /**
+     * The network for training. Training is float32 end to end (parameter server, kernels, wire format), so a model
+     * whose parameters are stored in another type is refused rather than rounded.
+     *
+     * @throws IllegalArgumentException if the parameters are not {@link DataType#FLOAT}
+     */
     public static Network of(MultiLayerNetwork net) {
+        requireFloat32(net.params());
         return new Mln(FrozenLayers.unwrapped(net.getLayerWiseConfigurations()), net);
     }
 
+    /**
+     * The network for training: a graph with one input and one output whose parameters are float32.
+     *
+     * @throws IllegalArgumentException if the parameters are not {@link DataType#FLOAT}, or the graph has several
+     *                                  inputs or outputs
+     */
     public static Network of(ComputationGraph graph) {
+        requireFloat32(graph.params());
         if (graph.getConfiguration().getNetworkInputs().size() != 1 || graph.getConfiguration().getNetworkOutputs().size() != 1) {
             throw new IllegalArgumentException("only graphs with one input and one output can be trained; this one has inputs "
                     + graph.getConfiguration().getNetworkInputs() + " and outputs " + graph.getConfiguration().getNetworkOutputs());
@@ -65,21 +79,51 @@ public final class Dl4jNetworks {
         return network instanceof Graph;
     }
 
-    /** Loads a DL4J ModelSerializer zip holding either kind of network. */
+    /**
+     * Loads a DL4J ModelSerializer zip holding either kind of network, for training: a model whose parameters are not
+     * float32 is refused (see {@link #of(MultiLayerNetwork)}) with a message naming the file. To read any model's
+     * parameters exactly as stored, without training it, use {@link StoredParams#load(Path)}.
+     */
     public static Network load(Path file) {
+        Model model = restore(file);
+        try {
+            return model instanceof ComputationGraph g ? of(g) : of((MultiLayerNetwork) model);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The MultiLayerNetwork or ComputationGraph in a ModelSerializer zip, parameters in the type they were saved in.
+     */
+    static Model restore(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("model file " + file + " does not exist: pass a DL4J model zip written by ModelSerializer or a Permafrost run");
         }
         try {
             try {
-                return of(ModelSerializer.restoreMultiLayerNetwork(file.toFile(), false));
+                return ModelSerializer.restoreMultiLayerNetwork(file.toFile(), false);
             } catch (Exception notMln) {
-                return of(ModelSerializer.restoreComputationGraph(file.toFile(), false));
+                return ModelSerializer.restoreComputationGraph(file.toFile(), false);
             }
         } catch (Exception e) {
             throw new IllegalArgumentException("model file " + file + " is not a DL4J model (MultiLayerNetwork or ComputationGraph zip): "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Refuses parameters that are not float32: converting them for training would round frozen weights, which then
+     * would no longer be the weights the user froze.
+     */
+    private static void requireFloat32(INDArray params) {
+        // No parameters yet (init() not called): NetworkParams names that problem.
+        if (params == null || params.dataType() == DataType.FLOAT) return;
+        throw new IllegalArgumentException("the model's parameters are stored as " + params.dataType()
+                + ", but Permafrost trains float32 (FLOAT) models only, so that frozen weights are never rounded. "
+                + "Build the model with .dataType(DataType.FLOAT) in NeuralNetConfiguration.Builder, or convert it in DL4J with "
+                + "net.convertDataType(DataType.FLOAT) and save it again (the conversion rounds every weight to float32, "
+                + "so convert once and use the converted model as the baseline you verify against)");
     }
 
     public static void save(Network network, Path file) throws IOException {
@@ -126,10 +170,15 @@ public final class Dl4jNetworks {
 
         /**
          * The array's values on the heap, with one copy: DL4J's flat views own their buffers outright, so the buffer
-         * can be read directly; anything else (a view with an offset) is duplicated first.
+         * can be read directly; anything else (a view with an offset) is duplicated first. Float32 only: a network is
+         * admitted only with float32 parameters, and any other type would be rounded here.
          */
         static float[] heapCopy(INDArray a) {
-            if (a.offset() == 0 && a.data().length() == a.length() && a.dataType() == DataType.FLOAT) return a.data().asFloat();
+            if (a.dataType() != DataType.FLOAT) {
+                throw new IllegalStateException("expected float32 (FLOAT) values, found " + a.dataType()
+                        + ": reading them as float32 would round them");
+            }
+            if (a.offset() == 0 && a.data().length() == a.length()) return a.data().asFloat();
             return a.dup().data().asFloat();
         }
 

@@ -1,14 +1,25 @@
 package dev.permafrost.shard;
 
+import net.jpountz.xxhash.StreamingXXHash64;
+import net.jpountz.xxhash.XXHashFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
 /**
- * A fast 64-bit fingerprint of raw float bits, used to prove that two copies of a shard are identical without
- * moving them. Each element is folded in with an xor and a multiply by an odd constant; both are bijections
- * of the running state, so any change confined to a single element always changes the fingerprint. -0.0 and
- * 0.0, and NaNs with different payloads, fingerprint differently: it compares bits, not values.
+ * The fingerprint of a shard's values: XXH64 with seed 0 over the little-endian bytes of each float's raw IEEE-754
+ * bits, as lz4-java computes it. A published hash, so anyone can recompute one from a saved model; it compares bits,
+ * not values: -0.0 and 0.0, or NaNs with different payloads, fingerprint differently.
  */
 public final class Fingerprint {
-    private static final long SEED = 0x9E3779B97F4A7C15L;
-    private static final long PRIME = 0x100000001B3L * 0x2545F4914F6CDD1DL | 1L;
+    /** The seed of every fingerprint. */
+    public static final long SEED = 0;
+    private static final XXHashFactory XXHASH = XXHashFactory.fastestJavaInstance();
+    /** Floats converted to bytes per pass: large shards are hashed in chunks, never copied whole. */
+    private static final int CHUNK_FLOATS = 1 << 14;
+    private static final ThreadLocal<ByteBuffer> CHUNK =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocate(4 * CHUNK_FLOATS).order(ByteOrder.LITTLE_ENDIAN));
 
     private Fingerprint() {
     }
@@ -18,22 +29,21 @@ public final class Fingerprint {
     }
 
     public static long of(float[] values, int offset, int length) {
-        long h = SEED ^ (length * 0xC2B2AE3D27D4EB4FL);
-        int end = offset + length;
-        for (int i = offset; i < end; i++) {
-            h = (h ^ (Float.floatToRawIntBits(values[i]) & 0xFFFFFFFFL)) * PRIME;
+        ByteBuffer chunk = CHUNK.get();
+        FloatBuffer floats = chunk.asFloatBuffer();
+        if (length <= CHUNK_FLOATS) {
+            floats.put(values, offset, length);
+            return XXHASH.hash64().hash(chunk.array(), 0, 4 * length, SEED);
         }
-        return finish(h);
-    }
-
-    /** MurmurHash3's 64-bit finaliser: spreads every input bit over the whole output. */
-    private static long finish(long h) {
-        h ^= h >>> 33;
-        h *= 0xFF51AFD7ED558CCDL;
-        h ^= h >>> 33;
-        h *= 0xC4CEB9FE1A85EC53L;
-        h ^= h >>> 33;
-        return h;
+        try (StreamingXXHash64 hash = XXHASH.newStreamingHash64(SEED)) {
+            for (int at = 0; at < length; at += CHUNK_FLOATS) {
+                int n = Math.min(CHUNK_FLOATS, length - at);
+                floats.clear();
+                floats.put(values, offset + at, n);
+                hash.update(chunk.array(), 0, 4 * n);
+            }
+            return hash.getValue();
+        }
     }
 
     public static String hex(long fingerprint) {

@@ -10,6 +10,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
@@ -25,7 +27,8 @@ import java.util.List;
  * Reads training rows from a DataFrame source (Parquet, or CSV with a header) into indexed examples, checking every
  * row: feature width, NaN/Inf, label type and range. Bad rows fail the job naming the first one, or are dropped and
  * counted. Rows are numbered 0..n-1 in the order of the index column (or of reading), so every epoch's split is the
- * same on every run.
+ * same on every run. An index column, when there is one, must give every row a unique, non-null whole number: a null
+ * or repeated value fails the job whatever {@code bad-rows} says, since it would make the numbering ambiguous.
  */
 public final class DatasetInput {
 
@@ -34,8 +37,23 @@ public final class DatasetInput {
                        int classes, boolean dropBadRows) implements Serializable {
     }
 
-    /** The rows, cached, and what was left out. */
-    public record Loaded(JavaRDD<Example> rows, int count, long dropped, int width, int classes) {
+    /**
+     * The rows, cached, and what was left out.
+     *
+     * @param rows           the kept rows, numbered 0..count-1, cached (unpersist them when done)
+     * @param count          how many rows were kept
+     * @param dropped        how many bad rows were skipped ({@code data.bad-rows = drop}); 0 otherwise
+     * @param path           the data path as read, qualified (scheme and authority included)
+     * @param rowIndexDigest which rows were kept and how they were numbered, for checkpoint identity: the wrapping
+     *                       64-bit sum over the kept rows of {@code fmix64(index * 0x9E3779B97F4A7C15L ^ key)}
+     *                       (MurmurHash3's finaliser), where {@code index} is the number the row was given
+     *                       (0..count-1) and {@code key} its original order key: the index column's value, or
+     *                       without one the row's read position (for LibSVM its line number from 0, blank and
+     *                       comment lines counted). A sum, so it does not depend on partitioning, on the number of
+     *                       files or on the order Spark returns rows; it changes when a row is added, dropped or
+     *                       given another key. It covers neither feature nor label values.
+     */
+    public record Loaded(JavaRDD<Example> rows, int count, long dropped, int width, int classes, String path, long rowIndexDigest) {
     }
 
     private DatasetInput() {
@@ -46,7 +64,7 @@ public final class DatasetInput {
         Spec spec = new Spec(qualify(spark, given.path()), given.format(), given.featuresColumn(), given.labelColumn(),
                 given.indexColumn(), given.width(), given.classes(), given.dropBadRows());
         requireExists(spark, spec.path());
-        if (spec.format().equals("libsvm")) return finish(spark, spec, LibSvm.read(spark, spec));
+        if (spec.format().equals("libsvm")) return finish(spark, spec, LibSvm.read(spark, spec), false);
         Dataset<Row> df = switch (spec.format()) {
             case "parquet" -> readParquet(spark, spec.path());
             case "csv" -> spark.read().option("header", "true").option("inferSchema", "true").csv(spec.path());
@@ -63,6 +81,14 @@ public final class DatasetInput {
                     + ", not numbers: labels must be class indices 0.." + (spec.classes() - 1));
         }
         boolean hasIndex = columns.contains(spec.indexColumn());
+        if (hasIndex) {
+            DataType indexType = df.schema().apply(spec.indexColumn()).dataType();
+            if (!wholeNumbers(indexType)) {
+                throw new IllegalArgumentException("index column '" + spec.indexColumn() + "' in " + spec.path() + " holds "
+                        + indexType.simpleString() + ", not whole numbers: give every row a unique, non-null integer index, or drop the "
+                        + "column to number rows in read order");
+            }
+        }
         List<String> featureColumns;
         if (spec.format().equals("csv")) {
             featureColumns = new ArrayList<>(columns);
@@ -87,11 +113,14 @@ public final class DatasetInput {
         boolean csv = spec.format().equals("csv");
 
         JavaRDD<Checked> checked = df.javaRDD().zipWithIndex().map(t -> check(t._1(), t._2(), labelAt, indexAt, featureAt, csv, spec));
-        return finish(spark, spec, checked);
+        return finish(spark, spec, checked, hasIndex);
     }
 
-    /** Counts and reports bad rows, then numbers the good ones 0..n-1 in their stable order. */
-    static Loaded finish(SparkSession spark, Spec spec, JavaRDD<Checked> unchecked) {
+    /**
+     * Counts and reports bad rows, checks that the index column (when {@code indexed}) is non-null and unique, then
+     * numbers the good rows 0..n-1 in their stable order and digests that numbering.
+     */
+    static Loaded finish(SparkSession spark, Spec spec, JavaRDD<Checked> unchecked, boolean indexed) {
         JavaRDD<Checked> checked = unchecked.persist(StorageLevel.MEMORY_AND_DISK());
         long bad;
         try {
@@ -101,43 +130,113 @@ public final class DatasetInput {
             throw new IllegalArgumentException("data " + spec.path() + " could not be read as " + spec.format() + ": " + rootCause(e)
                     + ". Replace or remove the damaged file.", e);
         }
+        if (indexed) requireUniqueIndex(spec, checked); // before numbering, and whatever bad-rows says
         if (bad > 0 && !spec.dropBadRows()) {
             String first = checked.filter(c -> c.problem() != null).map(Checked::problem).take(1).get(0);
             checked.unpersist();
             throw new IllegalArgumentException(bad + " bad row" + (bad == 1 ? "" : "s") + " in " + spec.path() + "; the first: " + first
                     + ". Fix the data, or set data.bad-rows = drop to skip bad rows and count them.");
         }
-        JavaRDD<Example> rows = checked.filter(c -> c.problem() == null)
-                .sortBy(Checked::order, true, Math.max(1, checked.getNumPartitions()))
+        JavaRDD<Checked> sorted = checked.filter(c -> c.problem() == null)
+                .sortBy(Checked::order, true, Math.max(1, checked.getNumPartitions()));
+        JavaRDD<Example> rows = sorted
                 .zipWithIndex()
                 .map(t -> new Example(Math.toIntExact(t._2()), t._1().features(), t._1().label()))
                 .persist(StorageLevel.MEMORY_AND_DISK());
-        long n = rows.count();
+        // One job fills the cache, counts and digests: rows and the sorted keys line up element for element (the same
+        // partitions of the same shuffle, and keys are unique, so the sort is the same both times).
+        Tuple2<Long, Long> countAndDigest = rows.zip(sorted.map(Checked::order))
+                .map(t -> digestTerm(t._1().index(), t._2()))
+                .aggregate(new Tuple2<Long, Long>(0L, 0L),
+                        (acc, term) -> new Tuple2<Long, Long>(acc._1() + 1, acc._2() + term),
+                        (a, b) -> new Tuple2<Long, Long>(a._1() + b._1(), a._2() + b._2()));
+        long n = countAndDigest._1();
         checked.unpersist();
         if (n == 0) {
+            rows.unpersist();
             throw new IllegalArgumentException("data " + spec.path() + " holds no usable rows" + (bad > 0 ? " (" + bad + " bad rows dropped)" : "")
                     + ": point data.path at a non-empty dataset");
         }
         if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("more than 2^31 rows are not supported in one dataset");
-        return new Loaded(rows, (int) n, bad, spec.width(), spec.classes());
+        return new Loaded(rows, (int) n, bad, spec.width(), spec.classes(), spec.path(), countAndDigest._2());
     }
 
-    /** A row after checking: an example to keep (with its sort key) or a problem. */
-    record Checked(long order, float[] features, int label, String problem) implements Serializable {
+    /**
+     * Fails, naming the column, the first offender and the fix, when a row's index is null or a value is repeated. Runs
+     * on the cached rows: one filtered count for nulls, one shuffle of the keys alone for repeats.
+     */
+    private static void requireUniqueIndex(Spec spec, JavaRDD<Checked> checked) {
+        String fix = "Give every row a unique, non-null index, or drop the column '" + spec.indexColumn()
+                + "' from the data to number rows in read order.";
+        long nulls = checked.filter(Checked::indexNull).count();
+        if (nulls > 0) {
+            long first = checked.filter(Checked::indexNull).map(Checked::order).reduce((a, b) -> a <= b ? a : b);
+            checked.unpersist();
+            throw new IllegalArgumentException("index column '" + spec.indexColumn() + "' in " + spec.path() + " is null in "
+                    + (nulls == 1 ? "1 row, at" : nulls + " rows; the first at") + " read position " + first + " (counting from 0). " + fix);
+        }
+        List<Tuple2<Long, Long>> repeated = checked.mapToPair(c -> new Tuple2<>(c.order(), 1L))
+                .reduceByKey((a, b) -> a + b)
+                .filter(t -> t._2() > 1)
+                .take(1);
+        if (!repeated.isEmpty()) {
+            checked.unpersist();
+            throw new IllegalArgumentException("index column '" + spec.indexColumn() + "' in " + spec.path() + " holds the value "
+                    + repeated.get(0)._1() + " more than once (" + repeated.get(0)._2() + " rows), so rows cannot be numbered by it. "
+                    + fix);
+        }
+    }
+
+    /** One row's share of {@link Loaded#rowIndexDigest()}. */
+    static long digestTerm(long index, long key) {
+        return fmix64(index * 0x9E3779B97F4A7C15L ^ key);
+    }
+
+    /** MurmurHash3's 64-bit finaliser: every input bit moves every output bit. */
+    static long fmix64(long k) {
+        k ^= k >>> 33;
+        k *= 0xff51afd7ed558ccdL;
+        k ^= k >>> 33;
+        k *= 0xc4ceb9fe1a85ec53L;
+        k ^= k >>> 33;
+        return k;
+    }
+
+    /** Integer types, and decimals without a fraction that fit a long: the index must be a whole number. */
+    private static boolean wholeNumbers(DataType t) {
+        if (t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType)
+                || t.equals(DataTypes.ByteType)) {
+            return true;
+        }
+        return t instanceof DecimalType d && d.scale() == 0 && d.precision() <= 18;
+    }
+
+    /**
+     * A row after checking: an example to keep (with its sort key) or a problem. {@code indexNull} marks a row whose
+     * index column is null (its {@code order} is then its read position); such a row fails the job whatever
+     * {@code bad-rows} says (see {@code requireUniqueIndex}).
+     */
+    record Checked(long order, float[] features, int label, String problem, boolean indexNull) implements Serializable {
         /** A row that failed before its values could be read: {@code problem} says why. */
         static Checked bad(long order, String problem) {
-            return new Checked(order, null, 0, problem);
+            return new Checked(order, null, 0, problem, false);
+        }
+
+        /** A row whose index is null, at this read position. */
+        static Checked nullIndex(long readOrder, String indexColumn) {
+            return new Checked(readOrder, null, 0, "row " + readOrder + ": the index column '" + indexColumn + "' is null", true);
         }
 
         /** A row whose values were read: kept if it passes every row check, else the first problem, after {@code where}. */
         static Checked of(long order, String where, double label, float[] features, Spec spec) {
             var problem = RowChecks.row(label, spec.classes(), features, spec.width());
-            return problem.map(p -> bad(order, where + ": " + p)).orElseGet(() -> new Checked(order, features, (int) label, null));
+            return problem.map(p -> bad(order, where + ": " + p)).orElseGet(() -> new Checked(order, features, (int) label, null, false));
         }
     }
 
     private static Checked check(Row row, long readOrder, int labelAt, int indexAt, int[] featureAt, boolean csv, Spec spec) {
-        long order = indexAt >= 0 && !row.isNullAt(indexAt) ? ((Number) row.get(indexAt)).longValue() : readOrder;
+        if (indexAt >= 0 && row.isNullAt(indexAt)) return Checked.nullIndex(readOrder, spec.indexColumn());
+        long order = indexAt >= 0 ? ((Number) row.get(indexAt)).longValue() : readOrder;
         String where = indexAt >= 0 ? "row with " + spec.indexColumn() + " = " + order : "row " + readOrder;
         if (row.isNullAt(labelAt)) return Checked.bad(order, where + ": the label is null");
         double labelValue = ((Number) row.get(labelAt)).doubleValue();

@@ -8,6 +8,7 @@ import dev.permafrost.ps.rpc.AuditRecord;
 import dev.permafrost.ps.rpc.ParameterGrpcService;
 import dev.permafrost.ps.rpc.Secrets;
 import dev.permafrost.ps.rpc.Tls;
+import dev.permafrost.shard.CheckFailedException;
 import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.shard.Shard;
 
@@ -27,13 +28,21 @@ public final class DistributedTrainer {
 
     /** The outcome of a run. */
     public record Result(Network network, ParameterServer server, long steps, long bytesPushed, long pushes,
-                         List<AuditRecord> audits, int resubmissions) {
+                         List<AuditRecord> audits, int resubmissions, FrozenReference frozenReference) {
     }
 
-    /** Where snapshots go, and how often: every {@code everySteps} steps (0: only at epoch ends) and at each epoch end. */
-    public record Checkpointing(int everySteps, Consumer<TrainState> sink) {
+    /**
+     * Where snapshots go, and how often: every {@code everySteps} steps (0: only at epoch ends) and at each epoch end;
+     * each snapshot carries {@code job}.
+     */
+    public record Checkpointing(int everySteps, JobIdentity job, Consumer<TrainState> sink) {
         /** No checkpoints at all. */
-        public static final Checkpointing NONE = new Checkpointing(0, state -> { });
+        public static final Checkpointing NONE = new Checkpointing(0, JobIdentity.NONE, state -> { });
+
+        /** Snapshots of a run that has no identity of its own (tests and benchmarks). */
+        public Checkpointing(int everySteps, Consumer<TrainState> sink) {
+            this(everySteps, JobIdentity.NONE, sink);
+        }
     }
 
     /** How long a resubmission waits for lost executors to be replaced before trying with the slots there are. */
@@ -86,9 +95,14 @@ public final class DistributedTrainer {
         ParameterServer core = resume.isEmpty()
                 ? new ParameterServer(phases.layout(), initial.paramsCopy(), config.optimizer())
                 : Resume.server(resume.get(), initial, phases.labels(), phases.plannedLayout(), config);
+        // Frozen from the first phase: the values of the model the run started from; else those the checkpoint holds.
+        FrozenReference reference = new FrozenReference(phases.labels(), phases.phase() == 0 ? initial.paramsCopy() : core.assemble(),
+                phases.phase());
         String secret = Secrets.newSecret();
         Snapshots snapshots = new Snapshots(checkpointing, core, initial, config);
-        try (ParameterGrpcService service = ParameterGrpcService.start(core, w, secret, host, 0, tls)) {
+        var serviceSettings = new ParameterGrpcService.Settings(w, secret, host, 0, tls, Math.max(1, config.auditEvery()),
+                phases.maxTrainableElements());
+        try (ParameterGrpcService service = ParameterGrpcService.start(core, serviceSettings)) {
             EpochSubmitter submitter = new EpochSubmitter(runner, service, core, secret, rows);
             StepProgress progress = new StepProgress(listener);
             service.onStep(r -> {
@@ -100,6 +114,7 @@ public final class DistributedTrainer {
             for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
                 Optional<ParameterServer.Transition> transition = phases.enter(epoch, core);
                 if (transition.isPresent()) {
+                    reference.enter(phases.labels(), core.assemble(), phases.phase());
                     service.startPhase(phases.phase());
                     runner.publish(WorkerModel.of(phases.phase(), initial, core.assemble(), phases.labels(), core.layout()));
                 }
@@ -119,7 +134,7 @@ public final class DistributedTrainer {
             }
             Network finalNetwork = initial.rebuild(phases.labels(), core.assemble());
             return new Result(finalNetwork, core, core.version(), service.bytesPushed(), service.pushes(), service.audits(),
-                    submitter.resubmitted);
+                    submitter.resubmitted, reference);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the parameter service on " + host + ": " + e.getMessage(), e);
         }
@@ -149,12 +164,17 @@ public final class DistributedTrainer {
                 int submission = ++submissions;
                 service.startSubmission(submission);
                 EpochSpec spec = new EpochSpec(epoch, submission, phase, start, config.workers(), config.batchPerWorker(), config.seed(),
-                        rows, host, service.port(), secret, tls, config.auditEvery(), EpochSpec.DEFAULT_CALL_TIMEOUT);
+                        rows, host, service.port(), secret, tls.trust(), config.auditEvery(), EpochSpec.DEFAULT_CALL_TIMEOUT);
                 try {
                     runner.run(spec);
                     return;
                 } catch (Exception e) { // SparkException is checked but undeclared by Scala's collect()
-                    if (service.failure().isPresent()) throw new IllegalStateException(service.failure().get(), e);
+                    if (service.failure().isPresent()) {
+                        // The service's reason, of its own type: a failed check exits 1, not 2.
+                        CheckFailedException why = service.failure().get();
+                        why.addSuppressed(e);
+                        throw why;
+                    }
                     if (tries >= maxEpochTries) {
                         throw new IllegalStateException("epoch " + epoch + " failed " + tries + " times; last error: " + e.getMessage(), e);
                     }
@@ -210,7 +230,7 @@ public final class DistributedTrainer {
             }
             checkpointing.sink().accept(new TrainState(version, epoch, epochStart, config.seed(), phase, configJson, graph, params, names,
                     labels.labels(), TrainState.SchedulePhase.of(config.schedule()), shards, config.optimizer().describe(),
-                    core.optimizerStates(), Double.isNaN(meanLoss) ? Double.MAX_VALUE : meanLoss));
+                    core.optimizerStates(), Double.isNaN(meanLoss) ? Double.MAX_VALUE : meanLoss, checkpointing.job()));
         }
     }
 

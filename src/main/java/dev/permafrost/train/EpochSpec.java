@@ -1,7 +1,7 @@
 package dev.permafrost.train;
 
 import dev.permafrost.ps.rpc.ParameterClient;
-import dev.permafrost.ps.rpc.Tls;
+import dev.permafrost.ps.rpc.TlsTrust;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -10,11 +10,13 @@ import java.time.Duration;
  * What every worker task of one epoch needs besides its data and the phase's model: where the parameter service is,
  * the secret, and the numbers that fix the data split. Plain values, shipped to each task.
  *
+ * @param tls         the trust store a client checks the service with: executors never get the key store
+ * @param auditEvery  pushes on steps divisible by this carry every frozen fingerprint (1: every step)
  * @param submission  the driver's count of epoch submissions so far; the service refuses calls from older ones
  * @param callTimeout how long one pull or push may wait for the service
  */
 public record EpochSpec(int epoch, int submission, int phase, long epochStartVersion, int workers, int batchPerWorker, long seed,
-                        int rows, String host, int port, String secret, Tls tls, int auditEvery, Duration callTimeout)
+                        int rows, String host, int port, String secret, TlsTrust tls, int auditEvery, Duration callTimeout)
         implements Serializable {
 
     /**

@@ -1,6 +1,7 @@
 package dev.permafrost.train;
 
 import dev.permafrost.freeze.FreezeSchedule;
+import dev.permafrost.freeze.Label;
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.ParamTable;
 import dev.permafrost.ps.ParameterServer;
@@ -52,6 +53,13 @@ public final class FreezePhases {
     /** The layout planned over every phase: fixed boundaries, for checking a checkpoint's layout. */
     public ShardLayout plannedLayout() {
         return plannedLayout;
+    }
+
+    /** The most trainable elements of any phase: the largest push the run can make. */
+    public int maxTrainableElements() {
+        long most = 0;
+        for (FreezeSchedule.ResolvedPhase p : phases) most = Math.max(most, plannedLayout.withLabels(p.labels()).elements(Label.TRAINABLE));
+        return Math.toIntExact(most);
     }
 
     /** The planned boundaries under the current labels. */

@@ -1,6 +1,7 @@
 package dev.permafrost.train;
 
 import dev.permafrost.shard.Fingerprint;
+import dev.permafrost.shard.FrozenCopyMismatchException;
 import dev.permafrost.shard.Shard;
 import dev.permafrost.shard.ShardLayout;
 

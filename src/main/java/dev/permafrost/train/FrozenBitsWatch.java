@@ -5,6 +5,7 @@ import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.NamedParam;
 import dev.permafrost.network.Network;
 import dev.permafrost.ps.ParameterServer;
+import dev.permafrost.shard.FrozenCopyMismatchException;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

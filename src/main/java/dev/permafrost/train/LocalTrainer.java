@@ -71,7 +71,7 @@ public final class LocalTrainer {
                 totalSteps++;
                 epochSamples += report.samples();
                 epochLoss += report.meanLoss() * report.samples();
-                if (config.auditEvery() > 0 && totalSteps % config.auditEvery() == 0) {
+                if (totalSteps % config.auditEvery() == 0) {
                     audits += FrozenAudit.check(network.paramsCopy(), server.layout(), server.frozenFingerprints(), WHERE, report.version());
                 }
                 double seconds = (System.nanoTime() - started) / 1e9;

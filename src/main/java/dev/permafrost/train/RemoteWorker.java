@@ -15,8 +15,9 @@ import java.util.Map;
 /**
  * One worker's part of an epoch against the parameter service: pull the current version, then per step compute the
  * minibatch gradient, push only the trainable shards' sums and get the next version back. A worker that joins
- * mid-epoch (a resubmitted task) continues at the server's step. Its frozen copies are fingerprinted on its first
- * push, every {@code auditEvery} steps and on its last push, and the server compares them with the canonical ones.
+ * mid-epoch (a resubmitted task) continues at the server's step. Its push carries the fingerprints of all its frozen
+ * copies on every step divisible by {@code auditEvery} (every step by default) and on its first and last push, and the
+ * server compares them with the canonical ones.
  */
 public final class RemoteWorker {
 
@@ -44,7 +45,8 @@ public final class RemoteWorker {
         int audits = 0;
         for (int step = first; step < batches.steps(); step++) {
             Gradients g = network.gradient(batches.batch(step));
-            boolean audit = step == first || step == batches.steps() - 1 || (auditEvery > 0 && (step + 1) % auditEvery == 0);
+            long number = current.version() + 1; // the step this push is for, counted over the whole run as the server does
+            boolean audit = step == first || step == batches.steps() - 1 || auditEvery <= 1 || number % auditEvery == 0;
             Map<Integer, Long> fingerprints = audit ? fingerprints(network.paramsCopy(), layout) : Map.of();
             if (audit) audits++;
             float[] sums = trainable.gather(g.flat());

@@ -25,10 +25,11 @@ import java.util.Map;
  * @param shards          the shard layout with each shard's fingerprint
  * @param optimizerStates optimizer state of each stateful trainable shard
  * @param meanLoss        mean training loss of the epoch so far (the metric "best" retention keeps)
+ * @param job             the job the state belongs to: resuming with another is refused
  */
 public record TrainState(long version, int epoch, long epochStartVersion, long seed, int phase, String configJson, boolean graph,
                          float[] params, List<String> paramNames, List<Label> labels, List<SchedulePhase> schedule,
-                         List<ShardRecord> shards, String optimizer, Map<Integer, ShardState> optimizerStates, double meanLoss) {
+                         List<ShardRecord> shards, String optimizer, Map<Integer, ShardState> optimizerStates, double meanLoss, JobIdentity job) {
 
     /** One phase of the freeze schedule in text form. */
     public record SchedulePhase(int fromEpoch, List<String> freeze, List<String> keepTrainable) {

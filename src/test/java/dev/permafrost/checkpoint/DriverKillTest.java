@@ -23,18 +23,25 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The driver process killed with SIGKILL mid-epoch and the same command started again: it resumes from its newest
- * checkpoint and ends bit-identical to an undisturbed run.
+ * The driver process of a fine-tune with frozen shards killed with SIGKILL mid-epoch and the same command started again:
+ * it resumes from its newest checkpoint and ends bit-identical to an undisturbed run, frozen weights included.
  */
 @Tag("slow")
 class DriverKillTest {
 
     @Test
-    void aKilledDriverResumesAndEndsBitIdenticalToAnUndisturbedRun(@TempDir Path dir) throws Exception {
+    void aKilledFineTuneResumesAndEndsBitIdenticalToAnUndisturbedRun(@TempDir Path dir) throws Exception {
         Path data = writeLibSvm(dir.resolve("train.libsvm"), Fashion.train(dev.permafrost.data.FashionMnist.ClassRange.parse("0-4")).head(6000));
-        List<String> args = List.of("pretrain", "--job", "jobs/pretrain.conf", "--data", data.toString(), "data.format=libsvm",
-                "data.test-path=null", "--master", "local[2]", "--epochs", "2", "train.checkpoint-every=20", "train.batch-per-worker=16",
-                "train.keep-checkpoints=100");
+        List<String> common = List.of("--data", data.toString(), "data.format=libsvm", "data.test-path=null", "--master", "local[2]",
+                "train.batch-per-worker=16");
+        List<String> pretrain = new ArrayList<>(List.of("pretrain", "--job", "jobs/pretrain.conf", "--epochs", "1", "--out",
+                dir.resolve("pretrain").toString()));
+        pretrain.addAll(common);
+        assertEquals(0, Main.run(pretrain.toArray(String[]::new)));
+        // The fine-tune trains only the new head; frequent checkpoints keep it running long enough to be killed mid-epoch.
+        List<String> args = new ArrayList<>(List.of("finetune", "--job", "jobs/finetune.conf", "--model",
+                dir.resolve("pretrain/model.zip").toString(), "--epochs", "4", "train.checkpoint-every=10", "train.keep-checkpoints=100"));
+        args.addAll(common);
         Path killedOut = dir.resolve("killed");
         List<String> first = new ArrayList<>(args);
         first.addAll(List.of("--out", killedOut.toString()));
@@ -52,6 +59,7 @@ class DriverKillTest {
         assertEquals(0, again.waitFor(), Files.readString(dir.resolve("second.log")));
         String second = Files.readString(dir.resolve("second.log"));
         assertTrue(second.contains("resuming from"), second);
+        assertTrue(second.contains("frozen parameters") && second.contains("bit-identical to the values they were frozen with"), second);
 
         List<String> undisturbed = new ArrayList<>(args);
         undisturbed.addAll(List.of("--out", dir.resolve("undisturbed").toString()));

@@ -1,6 +1,7 @@
 package dev.permafrost.checkpoint;
 
 import dev.permafrost.freeze.Label;
+import dev.permafrost.train.JobIdentity;
 import dev.permafrost.train.TrainState;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +19,7 @@ class ManifestTest {
                 List.of(Label.FROZEN, Label.TRAINABLE), List.of(new TrainState.SchedulePhase(1, List.of("a.W"), List.of())),
                 List.of(new TrainState.ShardRecord(0, 2, false, Label.FROZEN, 0xfedcba9876543210L),
                         new TrainState.ShardRecord(2, 1, false, Label.TRAINABLE, 7L)),
-                "Adam(lr=0.001)", Map.of(), 0.25);
+                "Adam(lr=0.001)", Map.of(), 0.25, new JobIdentity(Map.of("train.workers", "2")));
     }
 
     @Test
@@ -31,6 +32,7 @@ class ManifestTest {
         assertEquals(List.of(Label.FROZEN, Label.TRAINABLE), back.parsedLabels());
         assertEquals(0xfedcba9876543210L, back.shards().get(0).record().fingerprint());
         assertEquals(state().schedule(), back.schedule());
+        assertEquals(Map.of("train.workers", "2"), back.job());
     }
 
     @Test
@@ -40,8 +42,8 @@ class ManifestTest {
         assertTrue(noVersion.getMessage().contains("lacks 'version'"), noVersion.getMessage());
         var noFreeze = assertThrows(IllegalStateException.class, () -> Manifest.parse(json.replaceFirst("\"freeze\": \\[[^\\]]*\\],", "")));
         assertTrue(noFreeze.getMessage().contains("schedule[0]") && noFreeze.getMessage().contains("'freeze'"), noFreeze.getMessage());
-        var format = assertThrows(IllegalStateException.class, () -> Manifest.parse(json.replace("permafrost-checkpoint/1", "other/9")));
-        assertTrue(format.getMessage().contains("is not of format"), format.getMessage());
+        var format = assertThrows(IllegalStateException.class, () -> Manifest.parse(json.replace("permafrost-checkpoint/2", "other/9")));
+        assertTrue(format.getMessage().contains("is of format 'other/9', not permafrost-checkpoint/2"), format.getMessage());
         assertThrows(IllegalStateException.class, () -> Manifest.parse("{ not json"));
     }
 }

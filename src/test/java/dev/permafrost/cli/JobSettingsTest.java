@@ -45,6 +45,16 @@ class JobSettingsTest {
     }
 
     @Test
+    void countsThatCannotTrainAreRefusedNamingTheirKey() {
+        for (String[] c : new String[][]{{"train.epochs=0", "train.epochs = 0"}, {"train.workers=0", "train.workers = 0"},
+                {"train.batch-per-worker=-1", "train.batch-per-worker = -1"}}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> JobSettings.load(Optional.empty(), List.of(c[0])).training());
+            assertTrue(e.getMessage().startsWith(c[1]) && e.getMessage().contains("must be a whole number >= 1"), e.getMessage());
+        }
+        assertEquals(1, JobSettings.load(Optional.empty(), List.of("train.epochs=1")).training().epochs());
+    }
+
+    @Test
     void badValuesAreExplained(@TempDir Path dir) throws Exception {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(Optional.empty(), List.of("optimizer.name=lamb")).optimizer())
                 .getMessage().contains("choose adam, adamw or sgd"));

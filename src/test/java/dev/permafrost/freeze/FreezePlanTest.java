@@ -73,6 +73,39 @@ class FreezePlanTest {
     }
 
     @Test
+    void aKeepTrainablePatternThatCancelsAFreezePatternNamesBoth() {
+        var e = assertThrows(FreezePlanException.class,
+                () -> FreezePlan.parse(List.of("pretrained.bn.*", "features.*"), List.of("pretrained.*")).resolve(table()));
+        assertTrue(e.getMessage().startsWith("freeze pattern 'pretrained.bn.*' is cancelled by keep-trainable pattern 'pretrained.*'"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("freezes nothing") && e.getMessage().contains("Remove the freeze pattern 'pretrained.bn.*'"),
+                e.getMessage());
+        var together = assertThrows(FreezePlanException.class,
+                () -> FreezePlan.parse(List.of("layers:0-1"), List.of("features.0.*", "features.1.*")).resolve(table()));
+        assertTrue(together.getMessage().contains("freeze pattern 'layers:0-1' is cancelled by keep-trainable patterns 'features.0.*' and "
+                + "'features.1.*'"), together.getMessage());
+        // Taking back only part of a freeze pattern is what keep-trainable is for.
+        assertEquals(List.of("pretrained.fc.W", "pretrained.fc.b"),
+                FreezePlan.parse(List.of("pretrained.*"), List.of("pretrained.bn.*")).resolve(table()).names(Label.FROZEN));
+    }
+
+    @Test
+    void repeatedPatternsAreWarningsAndThePlanStillResolves() {
+        FreezePlan plan = FreezePlan.parse(List.of("pretrained.*", "features.0.*", "pretrained.*", "head.b"),
+                List.of("pretrained.bn.*", "pretrained.bn.*", "head.b"));
+        List<String> expected = List.of(
+                "freeze pattern 'pretrained.*' is given twice; the second has no effect",
+                "keep-trainable pattern 'pretrained.bn.*' is given twice; the second has no effect",
+                "pattern 'head.b' is given both to freeze and to keep-trainable; keep-trainable wins, so it freezes nothing: "
+                        + "remove it from one of the two lists");
+        assertEquals(expected, plan.warnings());
+        assertEquals(List.of("features.0.W", "features.0.b", "pretrained.fc.W", "pretrained.fc.b"), plan.resolve(table()).names(Label.FROZEN));
+        assertEquals(expected, FreezeSchedule.constant(plan).warnings());
+        assertEquals(List.of(), FreezePlan.parse(List.of("pretrained.*"), List.of("pretrained.bn.*")).warnings());
+        assertEquals(List.of(), FreezePlan.NOTHING_FROZEN.warnings());
+    }
+
+    @Test
     void freezingEverythingIsAnError() {
         var e = assertThrows(FreezePlanException.class, () -> FreezePlan.freezing("*").resolve(table()));
         assertTrue(e.getMessage().contains("freezes every parameter"), e.getMessage());

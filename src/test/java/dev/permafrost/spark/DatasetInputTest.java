@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +47,15 @@ class DatasetInputTest {
         return path;
     }
 
+    /** Rows written as this many files: one file ({@code coalesce}) keeps their order, more ({@code repartition}) shuffle it. */
+    private static String parquetFiles(String name, List<Row> rows, int files) {
+        StructType schema = new StructType().add("index", DataTypes.IntegerType).add("features", FLOATS).add("label", DataTypes.IntegerType);
+        String path = dir.resolve(name).toString();
+        var df = spark.createDataFrame(rows, schema);
+        (files == 1 ? df.coalesce(1) : df.repartition(files)).write().parquet(path);
+        return path;
+    }
+
     private static List<Row> good(int n) {
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < n; i++) rows.add(RowFactory.create(i, new Float[]{0.1f * i, 0.2f, 0.3f, 0.4f}, i % 3));
@@ -71,6 +81,65 @@ class DatasetInputTest {
         assertEquals(10, data.size());
         assertEquals(0.1f * 7, data.features()[7 * WIDTH]);
         assertEquals(7 % 3, data.labels()[7]);
+    }
+
+    @Test
+    void aRepeatedIndexFailsNamingTheValueEvenWhenBadRowsAreDropped() {
+        List<Row> rows = good(6);
+        rows.set(4, RowFactory.create(1, new Float[]{1f, 2f, 3f, 4f}, 0)); // index 1 twice
+        String p = parquet("repeated-index", FLOATS, DataTypes.IntegerType, rows);
+        for (boolean drop : new boolean[]{false, true}) {
+            String e = assertThrows(IllegalArgumentException.class, () -> DatasetInput.read(spark, spec(p, drop))).getMessage();
+            assertTrue(e.startsWith("index column 'index'") && e.contains("the value 1 more than once (2 rows)"), e);
+            assertTrue(e.contains("unique, non-null index") && e.contains("number rows in read order"), e);
+        }
+    }
+
+    @Test
+    void aNullIndexFailsNamingTheColumnAndItsReadPosition() throws Exception {
+        List<Row> rows = good(5);
+        rows.set(2, RowFactory.create(null, new Float[]{1f, 2f, 3f, 4f}, 0));
+        String p = parquetFiles("null-index", rows, 1);
+        for (boolean drop : new boolean[]{false, true}) {
+            String e = assertThrows(IllegalArgumentException.class, () -> DatasetInput.read(spark, spec(p, drop))).getMessage();
+            assertTrue(e.startsWith("index column 'index'") && e.contains("is null in 1 row, at read position 2"), e);
+            assertTrue(e.contains("unique, non-null index"), e);
+        }
+        Path csv = dir.resolve("null-index.csv");
+        Files.writeString(csv, "index,a,b,c,d,label\n0,0.1,0.2,0.3,0.4,1\n,0.5,0.6,0.7,0.8,2\n");
+        var c = assertThrows(IllegalArgumentException.class, () -> DatasetInput.read(spark,
+                new DatasetInput.Spec(csv.toString(), "csv", "features", "label", "index", WIDTH, 3, true)));
+        assertTrue(c.getMessage().contains("index column 'index'") && c.getMessage().contains("read position 1"), c.getMessage());
+        Path fractions = dir.resolve("fraction-index.csv");
+        Files.writeString(fractions, "index,a,b,c,d,label\n0.5,0.1,0.2,0.3,0.4,1\n");
+        var f = assertThrows(IllegalArgumentException.class, () -> DatasetInput.read(spark,
+                new DatasetInput.Spec(fractions.toString(), "csv", "features", "label", "index", WIDTH, 3, false)));
+        assertTrue(f.getMessage().contains("index column 'index'") && f.getMessage().contains("holds double, not whole numbers"), f.getMessage());
+    }
+
+    @Test
+    void theRowIndexDigestFollowsTheRowsNotTheirFiles() {
+        List<Row> rows = good(10);
+        long expected = 0;
+        for (int i = 0; i < 10; i++) expected += DatasetInput.digestTerm(i, i);
+        String onePath = parquetFiles("digest-one-file", rows, 1);
+        DatasetInput.Loaded one = DatasetInput.read(spark, spec(onePath, false));
+        DatasetInput.Loaded again = DatasetInput.read(spark, spec(onePath, false));
+        DatasetInput.Loaded three = DatasetInput.read(spark, spec(parquetFiles("digest-three-files", rows, 3), false));
+        assertEquals(expected, one.rowIndexDigest());
+        assertEquals(one.rowIndexDigest(), again.rowIndexDigest());
+        assertEquals(one.rowIndexDigest(), three.rowIndexDigest());
+        // The same rows under the same numbers, whichever file and partition each came from.
+        assertEquals(java.util.Arrays.toString(DatasetInput.collect(one).labels()), java.util.Arrays.toString(DatasetInput.collect(three).labels()));
+
+        List<Row> moved = good(10);
+        moved.set(9, RowFactory.create(100, new Float[]{0.9f, 0.2f, 0.3f, 0.4f}, 0)); // one row's index changes: 9 -> 100
+        DatasetInput.Loaded other = DatasetInput.read(spark, spec(parquetFiles("digest-moved", moved, 1), false));
+        assertEquals(10, other.count());
+        assertNotEquals(one.rowIndexDigest(), other.rowIndexDigest());
+        DatasetInput.Loaded fewer = DatasetInput.read(spark, spec(parquetFiles("digest-fewer", good(9), 1), false));
+        assertNotEquals(one.rowIndexDigest(), fewer.rowIndexDigest());
+        for (DatasetInput.Loaded l : List.of(one, again, three, other, fewer)) l.rows().unpersist();
     }
 
     @Test

@@ -5,11 +5,13 @@ import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
 import dev.permafrost.model.FashionMlp;
 import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.network.Network;
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.ps.rpc.Messages;
 import dev.permafrost.ps.rpc.ParameterClient;
 import dev.permafrost.ps.rpc.ParameterGrpcService;
+import dev.permafrost.shard.FrozenCopyMismatchException;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;
 import dev.permafrost.testing.RawBits;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -86,6 +89,27 @@ class DistributedTrainerTest {
                     .fit(Dl4jNetworks.of(FashionMlp.build(10, 8)), data.size(), tampering, TrainingListener.NONE));
             assertTrue(e.getMessage().contains("pretrained.fc1.W") && e.getMessage().contains("thread-1")
                     && e.getMessage().contains("step 1"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aFrozenElementChangedOnOneWorkerAtStepKFailsTheJobAtStepKWithExitOne() {
+        int k = 17;
+        var schedule = FreezeSchedule.constant(FreezePlan.freezing("pretrained.*"));
+        var cfg = new TrainingConfig(2, 16, 1, 7, OptimizerConfig.Adam.adam(1e-3), schedule, ShardLayout.DEFAULT_MAX_SHARD_LENGTH, 1);
+        try (ThreadEpochRunner threads = new ThreadEpochRunner(data, 2)) {
+            // Step k-1 has been applied and worker 1 waits for its answer: its network changes before it computes step k.
+            TrainingListener tamper = new TrainingListener() {
+                @Override
+                public void onStep(StepEvent event, Optional<Network> localNetwork) {
+                    if (event.version() == k - 1) threads.network(1).writeRange(201_000, new float[]{0.5f}, 0, 1); // pretrained.bn
+                }
+            };
+            var e = assertThrows(FrozenCopyMismatchException.class, () -> new DistributedTrainer(cfg, "127.0.0.1", 3)
+                    .fit(Dl4jNetworks.of(FashionMlp.build(10, 8)), data.size(), threads, tamper));
+            assertTrue(e.getMessage().contains("changed on executor thread-1 (worker 1) at step " + k)
+                    && e.getMessage().contains("pretrained.bn"), e.getMessage());
+            assertEquals(1, dev.permafrost.cli.Main.exitCodeOf(e), "a failed check exits 1");
         }
     }
 }

@@ -15,6 +15,7 @@ import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.ps.WorkerPush;
 import dev.permafrost.shard.Fingerprint;
+import dev.permafrost.shard.FrozenCopyMismatchException;
 import dev.permafrost.shard.Shard;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;

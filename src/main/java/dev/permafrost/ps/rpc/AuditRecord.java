@@ -1,5 +1,5 @@
 package dev.permafrost.ps.rpc;
 
-/** One frozen-copy check an executor reported: where, at which step, how many shards matched. */
-public record AuditRecord(String executor, int worker, long version, int shardsChecked) {
+/** One push whose frozen fingerprints all matched: which executor and worker, at which step, how many shards. */
+public record AuditRecord(String executor, int worker, long step, int shardsChecked) {
 }

@@ -17,14 +17,14 @@ public final class ParameterClient implements AutoCloseable {
     private final Duration timeout;
 
     public ParameterClient(String host, int port, String secret, Duration timeout) {
-        this(host, port, secret, timeout, Tls.PLAINTEXT);
+        this(host, port, secret, timeout, TlsTrust.PLAINTEXT);
     }
 
     /**
      * A client speaking TLS when {@code tls} is enabled (the job's service then serves TLS too). Every call waits at
      * most {@code timeout}: a push waits for the slowest worker's step, so it must cover one step of the slowest worker.
      */
-    public ParameterClient(String host, int port, String secret, Duration timeout, Tls tls) {
+    public ParameterClient(String host, int port, String secret, Duration timeout, TlsTrust tls) {
         Metadata headers = new Metadata();
         headers.put(Rpc.SECRET, secret);
         NettyChannelBuilder builder = NettyChannelBuilder.forAddress(host, port)

@@ -2,7 +2,9 @@ package dev.permafrost.ps.rpc;
 
 import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.ps.WorkerPush;
+import dev.permafrost.shard.CheckFailedException;
 import dev.permafrost.shard.Fingerprint;
+import dev.permafrost.shard.FrozenCopyMismatchException;
 import dev.permafrost.shard.Shard;
 import dev.permafrost.shard.ShardLayout;
 import io.grpc.Metadata;
@@ -32,9 +34,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The parameter server as a network service. A pull returns the trainable values of the current version; a push
  * waits until all W workers have pushed for that version, then the core applies one step and every waiting push
- * is answered with the next version's values: one round trip per step. A push may carry the executor's frozen
- * fingerprints; a mismatch fails the job at once, naming the executor, shard and step. Every call must present the
- * job's secret.
+ * is answered with the next version's values: one round trip per step. A push carries the fingerprint of every frozen
+ * shard of the phase: on every step by default, else on the steps the audit setting names, and always all of them or
+ * none. A missing or different fingerprint, a second push for the same step, or a non-finite gradient fails the job at
+ * once, naming the worker, executor, shard and step. Every call must present the job's secret, and no message may be
+ * larger than the job's largest push.
  */
 public final class ParameterGrpcService implements AutoCloseable {
     private final ParameterServer core;
@@ -47,37 +51,66 @@ public final class ParameterGrpcService implements AutoCloseable {
     private int phase;
     private int submission;
     private Map<Integer, Long> canonical;
-    private volatile Optional<String> failure = Optional.empty();
+    private final int auditEvery;
+    private volatile Optional<CheckFailedException> failure = Optional.empty();
     private volatile java.util.function.Consumer<ParameterServer.StepReport> onStep = r -> { };
 
     private record Pending(Messages.Push push, StreamObserver<byte[]> reply) {
     }
 
-    private ParameterGrpcService(ParameterServer core, int workers, String secret, String host, int port, Tls tls) throws IOException {
-        if (workers < 1) throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+    /**
+     * How the service runs.
+     *
+     * @param port                 0 picks a free port
+     * @param auditEvery           pushes must carry every frozen fingerprint on steps divisible by this (1: every step)
+     * @param maxTrainableElements the most trainable elements any phase has: it bounds the size of an inbound message
+     */
+    public record Settings(int workers, String secret, String host, int port, Tls tls, int auditEvery, int maxTrainableElements) {
+        public Settings {
+            if (workers < 1) throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+            if (auditEvery < 1) throw new IllegalArgumentException("auditEvery must be >= 1, got " + auditEvery);
+            if (maxTrainableElements < 0) throw new IllegalArgumentException("maxTrainableElements must be >= 0");
+        }
+
+        /** The largest push this job can send: its gradient floats, plus fingerprints, the executor's name and fixed fields. */
+        int maxMessageBytes(int shards) {
+            long bytes = 4L * maxTrainableElements + 12L * shards + MAX_HEADER_BYTES;
+            return (int) Math.min(bytes, Rpc.MAX_MESSAGE_BYTES);
+        }
+    }
+
+    /** Fixed fields and an executor name of up to about 4 KB. */
+    private static final int MAX_HEADER_BYTES = 4096;
+
+    private ParameterGrpcService(ParameterServer core, Settings settings) throws IOException {
         this.core = core;
-        this.workers = workers;
+        this.workers = settings.workers();
+        this.auditEvery = settings.auditEvery();
         this.canonical = core.frozenFingerprints();
         ServerServiceDefinition service = ServerServiceDefinition.builder(Rpc.SERVICE)
                 .addMethod(Rpc.PULL, ServerCalls.asyncUnaryCall(this::pull))
                 .addMethod(Rpc.PUSH, ServerCalls.asyncUnaryCall(this::push))
                 .build();
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-                .maxInboundMessageSize(Rpc.MAX_MESSAGE_BYTES)
-                .addService(ServerInterceptors.intercept(service, new SecretCheck(secret)));
-        if (tls.enabled()) builder.sslContext(tls.server());
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.port()))
+                .maxInboundMessageSize(settings.maxMessageBytes(core.layout().shards().size()))
+                .addService(ServerInterceptors.intercept(service, new SecretCheck(settings.secret())));
+        if (settings.tls().enabled()) builder.sslContext(settings.tls().server());
         this.server = builder.build().start();
     }
 
-    /** Starts the service on {@code host} in plaintext; port 0 picks a free port. */
+    /** Starts the service on {@code host} in plaintext with an audit on every step; port 0 picks a free port. */
     public static ParameterGrpcService start(ParameterServer core, int workers, String secret, String host, int port) throws IOException {
-        return new ParameterGrpcService(core, workers, secret, host, port, Tls.PLAINTEXT);
+        return start(core, workers, secret, host, port, Tls.PLAINTEXT);
     }
 
-    /** Starts the service, with TLS when {@code tls} is enabled. */
+    /** The same, with TLS when {@code tls} is enabled. */
     public static ParameterGrpcService start(ParameterServer core, int workers, String secret, String host, int port, Tls tls)
             throws IOException {
-        return new ParameterGrpcService(core, workers, secret, host, port, tls);
+        return start(core, new Settings(workers, secret, host, port, tls, 1, core.trainableLayout().elements()));
+    }
+
+    public static ParameterGrpcService start(ParameterServer core, Settings settings) throws IOException {
+        return new ParameterGrpcService(core, settings);
     }
 
     public int port() {
@@ -113,7 +146,7 @@ public final class ParameterGrpcService implements AutoCloseable {
     }
 
     /** Why the job must stop; empty while it may go on. */
-    public Optional<String> failure() {
+    public Optional<CheckFailedException> failure() {
         return failure;
     }
 
@@ -167,8 +200,11 @@ public final class ParameterGrpcService implements AutoCloseable {
                     throw Status.ABORTED.withDescription("worker " + push.worker() + " pushed for version " + push.version()
                             + "; the server is at version " + core.version() + ": pull and continue from there").asRuntimeException();
                 }
+                if (pending.containsKey(push.worker())) {
+                    throw failJob("worker " + push.worker() + " (" + push.executor() + ") pushed twice for step " + (core.version() + 1)
+                            + " in submission " + submission + ": a worker pushes once per step");
+                }
                 audit(push);
-                // A retried task replaces the push its failed submission left behind.
                 pending.put(push.worker(), new Pending(push, reply));
                 if (pending.size() == workers) {
                     ready = new ArrayList<>(pending.values());
@@ -178,8 +214,9 @@ public final class ParameterGrpcService implements AutoCloseable {
                         answer = Messages.encode(trainableValues());
                         onStep.accept(report);
                     } catch (RuntimeException e) {
-                        failure = Optional.of(String.valueOf(e.getMessage()));
-                        error = Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+                        CheckFailedException check = e instanceof CheckFailedException c ? c : new CheckFailedException(e.getMessage());
+                        failure = Optional.of(check);
+                        error = Status.FAILED_PRECONDITION.withDescription(check.getMessage()).asRuntimeException();
                     }
                 }
             }
@@ -196,8 +233,20 @@ public final class ParameterGrpcService implements AutoCloseable {
         }
     }
 
+    /**
+     * Checks a push's fingerprints against the canonical ones: all frozen shards or none, all of them on the steps the
+     * audit covers, and every one equal.
+     */
     private void audit(Messages.Push push) {
-        if (push.fingerprints().isEmpty()) return;
+        long step = core.version() + 1;
+        boolean required = auditEvery <= 1 || step % auditEvery == 0;
+        int sent = push.fingerprints().size();
+        if (!canonical.isEmpty() && (required || sent > 0) && !push.fingerprints().keySet().equals(canonical.keySet())) {
+            throw failJob("worker " + push.worker() + " (" + push.executor() + ") sent fingerprints of " + sent + " of the "
+                    + canonical.size() + " frozen shards at step " + step + "; every push" + (auditEvery <= 1 ? "" : " on a step divisible by "
+                    + auditEvery) + " must carry all of them " + canonical.keySet());
+        }
+        if (sent == 0) return;
         ShardLayout layout = core.layout();
         for (var e : push.fingerprints().entrySet()) {
             Long expected = canonical.get(e.getKey());
@@ -207,16 +256,22 @@ public final class ParameterGrpcService implements AutoCloseable {
             }
             if (!expected.equals(e.getValue())) {
                 Shard s = layout.shards().get(e.getKey());
-                throw failJob("frozen " + s.describe() + " changed on executor " + push.executor() + " (worker " + push.worker()
-                        + ") at step " + (core.version() + 1) + ": fingerprint " + Fingerprint.hex(e.getValue())
-                        + ", canonical " + Fingerprint.hex(expected));
+                throw failJob(new FrozenCopyMismatchException("frozen " + s.describe() + " changed on executor " + push.executor()
+                        + " (worker " + push.worker() + ") at step " + (core.version() + 1) + ": fingerprint " + Fingerprint.hex(e.getValue())
+                        + ", canonical " + Fingerprint.hex(expected)));
             }
         }
-        audits.add(new AuditRecord(push.executor(), push.worker(), core.version(), push.fingerprints().size()));
+        audits.add(new AuditRecord(push.executor(), push.worker(), core.version() + 1, push.fingerprints().size()));
     }
 
     private StatusRuntimeException failJob(String message) {
-        failure = Optional.of(message);
+        return failJob(new CheckFailedException(message));
+    }
+
+    /** Records why the job must stop and refuses this call; later calls are refused by {@link #requireHealthy()}. */
+    private StatusRuntimeException failJob(CheckFailedException why) {
+        failure = Optional.of(why);
+        String message = why.getMessage();
         return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException();
     }
 
@@ -244,7 +299,7 @@ public final class ParameterGrpcService implements AutoCloseable {
     }
 
     private void requireHealthy() {
-        if (failure.isPresent()) throw Status.FAILED_PRECONDITION.withDescription(failure.get()).asRuntimeException();
+        if (failure.isPresent()) throw Status.FAILED_PRECONDITION.withDescription(failure.get().getMessage()).asRuntimeException();
     }
 
     private void requireSubmission(int presented, int worker) {

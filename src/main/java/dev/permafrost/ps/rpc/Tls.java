@@ -6,26 +6,22 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.Map;
 import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * TLS for the parameter service, from the same key and trust stores Spark's own SSL uses ({@code spark.ssl.*}): the
- * driver serves with the key store, executors trust the trust store. The stores must exist at these paths on every
- * node, as Spark's SSL requires anyway.
+ * driver serves with the key store; executors get only {@link #trust()}, never the key store or its passwords. The
+ * stores must exist at these paths on every node, as Spark's SSL requires anyway. Lives on the driver only.
  */
-public record Tls(String keyStore, String keyStorePassword, String keyPassword, String keyStoreType,
-                  String trustStore, String trustStorePassword, String trustStoreType) implements Serializable {
+public record Tls(String keyStore, String keyStorePassword, String keyPassword, String keyStoreType, TlsTrust trust) {
 
     /** No TLS: the service and its clients speak plaintext, for a trusted network. */
-    public static final Tls PLAINTEXT = new Tls("", "", "", "", "", "", "");
+    public static final Tls PLAINTEXT = new Tls("", "", "", "", TlsTrust.PLAINTEXT);
 
     /** TLS settings when {@code spark.ssl.enabled} is true, else {@link #PLAINTEXT}. */
     public static Tls fromSparkSettings(Map<String, String> conf) {
@@ -38,7 +34,7 @@ public record Tls(String keyStore, String keyStorePassword, String keyPassword, 
         }
         String ksPass = conf.getOrDefault("spark.ssl.keyStorePassword", "");
         return new Tls(ks, ksPass, conf.getOrDefault("spark.ssl.keyPassword", ksPass), conf.getOrDefault("spark.ssl.keyStoreType", "JKS"),
-                ts, conf.getOrDefault("spark.ssl.trustStorePassword", ""), conf.getOrDefault("spark.ssl.trustStoreType", "JKS"));
+                new TlsTrust(ts, conf.getOrDefault("spark.ssl.trustStorePassword", ""), conf.getOrDefault("spark.ssl.trustStoreType", "JKS")));
     }
 
     public boolean enabled() {
@@ -55,19 +51,7 @@ public record Tls(String keyStore, String keyStorePassword, String keyPassword, 
         }
     }
 
-    SslContext client() {
-        try {
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(load(trustStore, trustStorePassword, trustStoreType));
-            return GrpcSslContexts.forClient().trustManager(tmf).build();
-        } catch (SSLException e) {
-            throw new IllegalArgumentException("cannot set up TLS with trust store " + trustStore + ": " + e.getMessage(), e);
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException("cannot read trust store " + trustStore + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static KeyStore load(String path, String password, String type) throws GeneralSecurityException, IOException {
+    static KeyStore load(String path, String password, String type) throws GeneralSecurityException, IOException {
         Path p = Path.of(path);
         if (!Files.isRegularFile(p)) throw new IOException(path + " does not exist on this node");
         KeyStore ks = KeyStore.getInstance(type);
@@ -80,6 +64,6 @@ public record Tls(String keyStore, String keyStorePassword, String keyPassword, 
     @Override
     public String toString() {
         if (!enabled()) return "Tls[plaintext]";
-        return "Tls[keyStore=" + keyStore + ", trustStore=" + trustStore + "]"; // never the passwords
+        return "Tls[keyStore=" + keyStore + ", trustStore=" + trust.trustStore() + "]"; // never the passwords
     }
 }

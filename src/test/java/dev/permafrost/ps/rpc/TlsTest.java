@@ -89,9 +89,9 @@ class TlsTest {
                 OptimizerConfig.Adam.adam(1e-3));
         String secret = Secrets.newSecret();
         try (ParameterGrpcService service = ParameterGrpcService.start(core, 1, secret, "127.0.0.1", 0, tls);
-             ParameterClient good = new ParameterClient("127.0.0.1", service.port(), secret, Duration.ofSeconds(10), tls);
+             ParameterClient good = new ParameterClient("127.0.0.1", service.port(), secret, Duration.ofSeconds(10), tls.trust());
              ParameterClient plain = new ParameterClient("127.0.0.1", service.port(), secret, Duration.ofSeconds(10));
-             ParameterClient untrusting = new ParameterClient("127.0.0.1", service.port(), secret, Duration.ofSeconds(10), otherTrust)) {
+             ParameterClient untrusting = new ParameterClient("127.0.0.1", service.port(), secret, Duration.ofSeconds(10), otherTrust.trust())) {
             assertEquals(0, good.pull(new Messages.Pull(0, 0, 0, "worker")).version());
             var p = assertThrows(ParameterClient.ParameterServiceException.class, () -> plain.pull(new Messages.Pull(0, 0, 0, "plain")));
             assertTrue(p.getMessage().startsWith("UNAVAILABLE") || p.getMessage().startsWith("INTERNAL"), p.getMessage());
