@@ -168,6 +168,13 @@ public final class Dl4jNetworks {
             return heapCopy(flatParams());
         }
 
+        @Override
+        public java.nio.FloatBuffer paramsView() {
+            INDArray a = flatParams();
+            if (a.offset() == 0 && a.data().length() == a.length()) return a.data().asNioFloat().asReadOnlyBuffer();
+            return java.nio.FloatBuffer.wrap(heapCopy(a)).asReadOnlyBuffer();
+        }
+
         /**
          * The array's values on the heap, with one copy: DL4J's flat views own their buffers outright, so the buffer
          * can be read directly; anything else (a view with an offset) is duplicated first. Float32 only: a network is

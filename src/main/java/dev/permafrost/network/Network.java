@@ -18,6 +18,12 @@ public interface Network {
     float[] paramsCopy();
 
     /**
+     * The flat parameter vector without a copy, read-only, valid until the next write: what fingerprinting the frozen
+     * copies on every step reads.
+     */
+    java.nio.FloatBuffer paramsView();
+
+    /**
      * Overwrites the {@code length} parameters from {@code offset} with {@code source[from, from + length)}: the only
      * way values enter the network.
      */

@@ -46,6 +46,21 @@ public final class Fingerprint {
         }
     }
 
+    /** The same fingerprint, read from a buffer (a network's own parameter memory) instead of an array: no whole copy. */
+    public static long of(FloatBuffer values, int offset, int length) {
+        ByteBuffer chunk = CHUNK.get();
+        FloatBuffer floats = chunk.asFloatBuffer();
+        try (StreamingXXHash64 hash = XXHASH.newStreamingHash64(SEED)) {
+            for (int at = 0; at < length; at += CHUNK_FLOATS) {
+                int n = Math.min(CHUNK_FLOATS, length - at);
+                floats.clear();
+                floats.put(values.slice(offset + at, n));
+                hash.update(chunk.array(), 0, 4 * n);
+            }
+            return hash.getValue();
+        }
+    }
+
     public static String hex(long fingerprint) {
         return String.format("%016x", fingerprint);
     }

@@ -47,7 +47,7 @@ public final class RemoteWorker {
             Gradients g = network.gradient(batches.batch(step));
             long number = current.version() + 1; // the step this push is for, counted over the whole run as the server does
             boolean audit = step == first || step == batches.steps() - 1 || auditEvery <= 1 || number % auditEvery == 0;
-            Map<Integer, Long> fingerprints = audit ? fingerprints(network.paramsCopy(), layout) : Map.of();
+            Map<Integer, Long> fingerprints = audit ? fingerprints(network.paramsView(), layout) : Map.of();
             if (audit) audits++;
             float[] sums = trainable.gather(g.flat());
             bytes += 4L * sums.length;
@@ -64,7 +64,7 @@ public final class RemoteWorker {
         trainable.scatter(packed, (shard, values, from) -> network.writeRange(shard.start(), values, from, shard.length()));
     }
 
-    static Map<Integer, Long> fingerprints(float[] flat, ShardLayout layout) {
+    static Map<Integer, Long> fingerprints(java.nio.FloatBuffer flat, ShardLayout layout) {
         Map<Integer, Long> out = new LinkedHashMap<>();
         for (Shard s : layout.frozen()) out.put(s.index(), Fingerprint.of(flat, s.start(), s.length()));
         return out;

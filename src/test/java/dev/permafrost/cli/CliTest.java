@@ -122,4 +122,20 @@ class CliTest {
         assertEquals(2, typo.exit());
         assertTrue(typo.err().contains("permafrost.train.epochs"), typo.err());
     }
+
+    @Test
+    void everyCommandExitsTwoOnBadInputAndOneOnAFailedCheck(@TempDir Path dir) throws Exception {
+        assertEquals(2, run("params", "--freeze", "nothing.matches.*").exit());
+        assertEquals(2, run("params", "--model", dir.resolve("missing.zip").toString()).exit());
+        assertEquals(2, run("verify", "--before", dir.resolve("a.zip").toString(), "--after", dir.resolve("b.zip").toString()).exit());
+        assertEquals(2, run("optim-replay", "--golden", dir.resolve("none.json").toString()).exit());
+        assertEquals(1, run("optim-replay", "--golden", GoldenFiles.golden("adam_golden.json").toString(), "--no-fma").exit());
+        assertEquals(2, run("import-fashion-mnist", "--classes", "0-4").exit(), "no --out");
+        assertEquals(2, run("import-fashion-mnist", "--out", dir.toString(), "--classes", "3-12").exit());
+        assertEquals(2, run("freeze-demo", "--idx", dir.toString(), "--out", dir.resolve("demo").toString()).exit(), "no IDX files there");
+        assertEquals(2, run("pretrain", "--job", dir.resolve("none.conf").toString()).exit());
+        assertEquals(2, run("finetune", "--job", "jobs/finetune.conf", "--resume", "--fresh").exit());
+        assertEquals(1, run("cluster", "status", "--dir", dir.toString()).exit(), "no cluster there: status says so with exit 1");
+        assertEquals(2, run("cluster", "start", "--workers", "0", "--dir", dir.resolve("c").toString()).exit());
+    }
 }

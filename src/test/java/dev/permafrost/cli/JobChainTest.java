@@ -164,6 +164,15 @@ class JobChainTest {
     }
 
     @Test
+    void aNonFiniteLossStopsTheJobWithExitOne() {
+        List<String> a = args("pretrain", "--out", dir.resolve("diverged").toString(), "optimizer.lr=1e38", "--epochs", "1");
+        CliTest.Run r = run(a);
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("FAILED") && r.err().contains("non-finite"), r.err());
+        assertFalse(Files.exists(dir.resolve("diverged/model.zip")), "no model from a run that failed its checks");
+    }
+
+    @Test
     void settingsThatCannotWorkAreBadInput() {
         for (String bad : List.of("train.epochs=0", "train.workers=0", "train.batch-per-worker=0")) {
             List<String> a = args("pretrain", "--out", dir.resolve("never").toString());
