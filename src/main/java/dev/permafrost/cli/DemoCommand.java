@@ -5,6 +5,7 @@ import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
 import dev.permafrost.io.Json;
+import dev.permafrost.shard.FrozenCopyMismatchException;
 import dev.permafrost.model.FashionMlp;
 import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Evaluation;
@@ -95,6 +96,15 @@ final class DemoCommand implements Callable<Integer> {
 
         Files.createDirectories(out);
         Dl4jNetworks.save(result.network(), modelFile);
+        // The written model, read back: every frozen parameter bit for bit against the values it was frozen with.
+        var written = Dl4jNetworks.load(modelFile);
+        var checks = result.frozenReference().check(written.params(), written.paramsCopy());
+        var differing = checks.stream().filter(c -> !c.identical()).map(c -> c.name()).toList();
+        if (!differing.isEmpty()) {
+            throw new FrozenCopyMismatchException("the written " + modelFile + " differs from the frozen values in " + differing);
+        }
+        System.out.printf(Locale.ROOT, "verified %s: %d frozen parameters, %,d elements, bit-identical to the values they were frozen with%n",
+                modelFile, checks.size(), checks.stream().mapToLong(c -> c.elements()).sum());
         DemoMetrics metrics = new DemoMetrics(accuracy, result.steps(), seconds, result.steps() * (double) workers * batch / seconds,
                 Double.isNaN(result.lastEpochLoss()) ? null : result.lastEpochLoss(), watch.comparisons(), result.frozenAudits(), watch.watched().keySet().stream().sorted().toList());
         Path tmp = Files.createTempFile(out, "metrics", ".partial");

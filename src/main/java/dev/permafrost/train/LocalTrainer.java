@@ -20,7 +20,8 @@ import java.util.Optional;
 public final class LocalTrainer {
 
     /** The outcome of a run. */
-    public record Result(Network network, ParameterServer server, long steps, double lastEpochLoss, int frozenAudits) {
+    public record Result(Network network, ParameterServer server, long steps, double lastEpochLoss, int frozenAudits,
+                         FrozenReference frozenReference) {
     }
 
     private static final String WHERE = "the local worker";
@@ -43,13 +44,17 @@ public final class LocalTrainer {
         FreezePhases phases = FreezePhases.plan(config.schedule(), initial.params(), config.maxShardLength());
         ParameterServer server = new ParameterServer(phases.layout(), initial.paramsCopy(), config.optimizer());
         Network network = initial.rebuild(phases.labels(), server.assemble());
+        FrozenReference reference = new FrozenReference(phases.labels(), initial.paramsCopy(), 0);
 
         long totalSteps = 0;
         int audits = 0;
         double lastLoss = Double.NaN;
         for (int epoch = 0; epoch < config.epochs(); epoch++) {
             Optional<ParameterServer.Transition> transition = phases.enter(epoch, server);
-            if (transition.isPresent()) network = network.rebuild(phases.labels(), server.assemble());
+            if (transition.isPresent()) {
+                network = network.rebuild(phases.labels(), server.assemble());
+                reference.enter(phases.labels(), server.assemble(), phases.phase());
+            }
             listener.onEpochStart(epoch, phases.labels(), transition.orElse(ParameterServer.Transition.NONE), network);
             audits += FrozenAudit.check(network.paramsCopy(), server.layout(), server.frozenFingerprints(), WHERE, server.version());
 
@@ -84,6 +89,6 @@ public final class LocalTrainer {
             lastLoss = epochLoss / Math.max(1, epochSamples);
             listener.onEpochEnd(epoch, lastLoss, plan.droppedRows());
         }
-        return new Result(network, server, totalSteps, lastLoss, audits);
+        return new Result(network, server, totalSteps, lastLoss, audits, reference);
     }
 }

@@ -99,11 +99,17 @@ class CliTest {
         Run r = run("freeze-demo", "--rows", "3000", "--epochs", "2", "--freeze-from", "1", "--out", out.toString());
         assertEquals(0, r.exit(), r.err() + r.out());
         assertTrue(r.out().contains("transition: 3 shards frozen"), r.out());
-        assertTrue(r.out().contains("all identical"), r.out());
+        // The frozen claim, on what the run computed: comparisons made after every step of the frozen epoch.
         assertTrue(r.out().lines().anyMatch(l -> l.matches("epoch 2/2 {2}step \\d+/\\d+ {2}loss .*samples/s {2}ETA .*")), r.out());
         JsonObject metrics = JsonParser.parseString(Files.readString(out.resolve("metrics.json"))).getAsJsonObject();
         assertTrue(metrics.get("testAccuracy").getAsDouble() > 0.5, metrics.toString());
         assertEquals(8, metrics.getAsJsonArray("frozenParameters").size());
+        long steps = metrics.get("steps").getAsLong();
+        long comparisons = metrics.get("frozenElementComparisons").getAsLong();
+        assertTrue(comparisons >= (steps / 2) * 234_880L, "every frozen element compared after every step of epoch 2: " + comparisons);
+        assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "%,d element comparisons on raw bits", comparisons)), r.out());
+        assertTrue(metrics.get("frozenShardAudits").getAsLong() > steps / 2, metrics.toString());
+        assertTrue(r.out().contains("model.zip: 8 frozen parameters, 234,880 elements, bit-identical"), r.out());
         assertEquals(236170, Dl4jNetworks.load(out.resolve("model.zip")).params().totalLength());
         Run again = run("freeze-demo", "--rows", "3000", "--epochs", "1", "--out", out.toString());
         assertEquals(2, again.exit());
