@@ -2,6 +2,7 @@ package dev.permafrost.cli;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.permafrost.testing.CommandLine;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -67,8 +68,8 @@ class JobChainTest {
         return a;
     }
 
-    static CliTest.Run run(List<String> args) {
-        return CliTest.run(args.toArray(String[]::new));
+    static CommandLine.Run run(List<String> args) {
+        return CommandLine.run(args.toArray(String[]::new));
     }
 
     static JsonObject json(Path file) throws IOException {
@@ -78,14 +79,14 @@ class JobChainTest {
     @Test
     void pretrainFinetuneVerifyAndTheRefusalsOnTheWay() throws IOException {
         Path pre = dir.resolve("pretrain");
-        CliTest.Run p = run(args("pretrain", "--epochs", "2", "--out", pre.toString()));
+        CommandLine.Run p = run(args("pretrain", "--epochs", "2", "--out", pre.toString()));
         assertEquals(0, p.exit(), p.out() + p.err());
 
         Path ft = dir.resolve("finetune");
         List<String> finetune = args("finetune", "--model", pre.resolve("model.zip").toString(), "--freeze", "pretrained.*", "--epochs", "2");
         List<String> first = new ArrayList<>(finetune);
         first.addAll(List.of("--out", ft.toString()));
-        CliTest.Run f = run(first);
+        CommandLine.Run f = run(first);
         assertEquals(0, f.exit(), f.out() + f.err());
         assertTrue(f.out().contains("verified " + ft + "/model.zip: 6 frozen parameters"), f.out());
 
@@ -108,13 +109,13 @@ class JobChainTest {
         assertEquals(2 * steps, checkedPushes, "every push of every worker carried every frozen fingerprint");
         for (var e : audit.getAsJsonArray("frozenShards")) assertTrue(e.getAsJsonObject().get("matchesCanonical").getAsBoolean());
 
-        CliTest.Run v = CliTest.run("verify", "--before", pre.resolve("model.zip").toString(), "--after", ft.resolve("model.zip").toString(),
+        CommandLine.Run v = CommandLine.run("verify", "--before", pre.resolve("model.zip").toString(), "--after", ft.resolve("model.zip").toString(),
                 "--freeze", "pretrained.*");
         assertEquals(0, v.exit(), v.out() + v.err());
         assertEquals(6, v.out().lines().filter(l -> l.startsWith("pretrained.") && l.contains("identical")).count(), v.out());
 
         // Another model's head: verify exits 1 naming what changed.
-        CliTest.Run changed = CliTest.run("verify", "--before", pre.resolve("model.zip").toString(), "--after",
+        CommandLine.Run changed = CommandLine.run("verify", "--before", pre.resolve("model.zip").toString(), "--after",
                 ft.resolve("model.zip").toString(), "--freeze", "head.*");
         assertEquals(1, changed.exit(), changed.out());
         assertTrue(changed.out().contains("FAILED: frozen parameters differ: head.W, head.b"), changed.out());
@@ -124,13 +125,13 @@ class JobChainTest {
         copyCheckpoints(ft.resolve("checkpoints"), crashed.resolve("checkpoints"));
         List<String> other = new ArrayList<>(finetune);
         other.addAll(List.of("--out", crashed.toString(), "optimizer.lr=0.01"));
-        CliTest.Run refused = run(other);
+        CommandLine.Run refused = run(other);
         assertEquals(2, refused.exit(), refused.out() + refused.err());
         assertTrue(refused.err().contains("belongs to another job") && refused.err().contains("optimizer: the checkpoint has 'Adam(lr=0.001")
                 && refused.err().contains("this job 'Adam(lr=0.01") && refused.err().contains("--fresh"), refused.err());
         List<String> sgd = new ArrayList<>(finetune);
         sgd.addAll(List.of("--out", crashed.toString(), "optimizer.name=sgd"));
-        CliTest.Run toSgd = run(sgd);
+        CommandLine.Run toSgd = run(sgd);
         assertEquals(2, toSgd.exit(), toSgd.err());
         assertTrue(toSgd.err().contains("SGD("), toSgd.err());
 
@@ -138,7 +139,7 @@ class JobChainTest {
         long before = countFiles(crashed.resolve("checkpoints"));
         List<String> fresh = args("finetune", "--model", dir.resolve("no-such-model.zip").toString(), "--freeze", "pretrained.*",
                 "--out", crashed.toString(), "--fresh");
-        CliTest.Run missing = run(fresh);
+        CommandLine.Run missing = run(fresh);
         assertEquals(2, missing.exit(), missing.out() + missing.err());
         assertTrue(missing.err().contains("no-such-model.zip does not exist"), missing.err());
         assertEquals(before, countFiles(crashed.resolve("checkpoints")), "nothing already written is lost");
@@ -146,7 +147,7 @@ class JobChainTest {
         // The same job resumes from them and finishes.
         List<String> same = new ArrayList<>(finetune);
         same.addAll(List.of("--out", crashed.toString()));
-        CliTest.Run resumed = run(same);
+        CommandLine.Run resumed = run(same);
         assertEquals(0, resumed.exit(), resumed.out() + resumed.err());
         assertTrue(resumed.out().contains("resuming from"), resumed.out());
     }
@@ -156,7 +157,7 @@ class JobChainTest {
         Path wide = csv(dir.resolve("wide.csv"), 0, 64, FEATURES + 2);
         List<String> a = args("pretrain", "--out", dir.resolve("wide-run").toString());
         a.set(a.indexOf(train.toString()), wide.toString());
-        CliTest.Run r = run(a);
+        CommandLine.Run r = run(a);
         assertEquals(2, r.exit(), r.out() + r.err());
         assertTrue(r.err().contains("has 18 features; the model expects 16"), r.err());
         assertFalse(r.out().contains("epoch 1/"), "no step was taken: " + r.out());
@@ -166,7 +167,7 @@ class JobChainTest {
     @Test
     void aNonFiniteLossStopsTheJobWithExitOne() {
         List<String> a = args("pretrain", "--out", dir.resolve("diverged").toString(), "optimizer.lr=1e38", "--epochs", "1");
-        CliTest.Run r = run(a);
+        CommandLine.Run r = run(a);
         assertEquals(1, r.exit(), r.out() + r.err());
         assertTrue(r.err().contains("FAILED") && r.err().contains("non-finite"), r.err());
         assertFalse(Files.exists(dir.resolve("diverged/model.zip")), "no model from a run that failed its checks");
@@ -177,7 +178,7 @@ class JobChainTest {
         for (String bad : List.of("train.epochs=0", "train.workers=0", "train.batch-per-worker=0")) {
             List<String> a = args("pretrain", "--out", dir.resolve("never").toString());
             a.add(bad);
-            CliTest.Run r = run(a);
+            CommandLine.Run r = run(a);
             assertEquals(2, r.exit(), bad + ": " + r.err());
             assertTrue(r.err().contains(bad.substring(0, bad.indexOf('='))), r.err());
         }

@@ -1,7 +1,7 @@
 package dev.permafrost.network;
 
-import dev.permafrost.cli.Main;
 import dev.permafrost.model.NetworkParams;
+import dev.permafrost.testing.CommandLine.Run;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -14,38 +14,16 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
+import static dev.permafrost.testing.CommandLine.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A model whose parameters are not float32 is refused for training and compared exactly, in its own type, by verify. */
 class ExactTypesTest {
-
-    record Run(int exit, String out, String err) {
-    }
-
-    /** A command line as users run it, as in CliTest. */
-    static synchronized Run run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
 
     /** Dense 4->3 ("body") and output 3->2 ("head"), parameters stored as {@code type}. */
     static MultiLayerNetwork small(DataType type, long seed) {
