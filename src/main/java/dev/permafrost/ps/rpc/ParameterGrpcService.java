@@ -3,10 +3,6 @@ package dev.permafrost.ps.rpc;
 import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.ps.WorkerPush;
 import dev.permafrost.shard.CheckFailedException;
-import dev.permafrost.shard.Fingerprint;
-import dev.permafrost.shard.FrozenCopyMismatchException;
-import dev.permafrost.shard.Shard;
-import dev.permafrost.shard.ShardLayout;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -23,7 +19,6 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,13 +40,11 @@ public final class ParameterGrpcService implements AutoCloseable {
     private final int workers;
     private final Server server;
     private final Map<Integer, Pending> pending = new TreeMap<>();
-    private final List<AuditRecord> audits = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong bytesPushed = new AtomicLong();
     private final AtomicLong pushes = new AtomicLong();
     private int phase;
     private int submission;
-    private Map<Integer, Long> canonical;
-    private final int auditEvery;
+    private final FingerprintAudit audit;
     private volatile Optional<CheckFailedException> failure = Optional.empty();
     private volatile java.util.function.Consumer<ParameterServer.StepReport> onStep = r -> { };
 
@@ -85,8 +78,7 @@ public final class ParameterGrpcService implements AutoCloseable {
     private ParameterGrpcService(ParameterServer core, Settings settings) throws IOException {
         this.core = core;
         this.workers = settings.workers();
-        this.auditEvery = settings.auditEvery();
-        this.canonical = core.frozenFingerprints();
+        this.audit = new FingerprintAudit(settings.auditEvery(), core.frozenFingerprints());
         ServerServiceDefinition service = ServerServiceDefinition.builder(Rpc.SERVICE)
                 .addMethod(Rpc.PULL, ServerCalls.asyncUnaryCall(this::pull))
                 .addMethod(Rpc.PUSH, ServerCalls.asyncUnaryCall(this::push))
@@ -123,7 +115,7 @@ public final class ParameterGrpcService implements AutoCloseable {
     public synchronized void startPhase(int newPhase) {
         if (!pending.isEmpty()) throw new IllegalStateException("cannot change phase with " + pending.size() + " pushes waiting");
         this.phase = newPhase;
-        this.canonical = core.frozenFingerprints();
+        audit.startPhase(core.frozenFingerprints());
     }
 
     /** Called after every step, on the thread that completed it: keep it short. */
@@ -150,10 +142,9 @@ public final class ParameterGrpcService implements AutoCloseable {
         return failure;
     }
 
+    /** Every push whose frozen fingerprints were checked and matched. */
     public List<AuditRecord> audits() {
-        synchronized (audits) {
-            return List.copyOf(audits);
-        }
+        return audit.passed();
     }
 
     public long bytesPushed() {
@@ -204,7 +195,8 @@ public final class ParameterGrpcService implements AutoCloseable {
                     throw failJob("worker " + push.worker() + " (" + push.executor() + ") pushed twice for step " + (core.version() + 1)
                             + " in submission " + submission + ": a worker pushes once per step");
                 }
-                audit(push);
+                Optional<CheckFailedException> failed = audit.check(push, core.version() + 1, core.layout(), phase);
+                if (failed.isPresent()) throw failJob(failed.get());
                 pending.put(push.worker(), new Pending(push, reply));
                 if (pending.size() == workers) {
                     ready = new ArrayList<>(pending.values());
@@ -231,37 +223,6 @@ public final class ParameterGrpcService implements AutoCloseable {
         if (ready != null) {
             for (Pending p : ready) respond(p.reply(), answer, error);
         }
-    }
-
-    /**
-     * Checks a push's fingerprints against the canonical ones: all frozen shards or none, all of them on the steps the
-     * audit covers, and every one equal.
-     */
-    private void audit(Messages.Push push) {
-        long step = core.version() + 1;
-        boolean required = auditEvery <= 1 || step % auditEvery == 0;
-        int sent = push.fingerprints().size();
-        if (!canonical.isEmpty() && (required || sent > 0) && !push.fingerprints().keySet().equals(canonical.keySet())) {
-            throw failJob("worker " + push.worker() + " (" + push.executor() + ") sent fingerprints of " + sent + " of the "
-                    + canonical.size() + " frozen shards at step " + step + "; every push" + (auditEvery <= 1 ? "" : " on a step divisible by "
-                    + auditEvery) + " must carry all of them " + canonical.keySet());
-        }
-        if (sent == 0) return;
-        ShardLayout layout = core.layout();
-        for (var e : push.fingerprints().entrySet()) {
-            Long expected = canonical.get(e.getKey());
-            if (expected == null) {
-                throw failJob("executor " + push.executor() + " (worker " + push.worker() + ") reported shard " + e.getKey()
-                        + " as frozen at step " + (core.version() + 1) + ", but it is not frozen in phase " + phase);
-            }
-            if (!expected.equals(e.getValue())) {
-                Shard s = layout.shards().get(e.getKey());
-                throw failJob(new FrozenCopyMismatchException("frozen " + s.describe() + " changed on executor " + push.executor()
-                        + " (worker " + push.worker() + ") at step " + (core.version() + 1) + ": fingerprint " + Fingerprint.hex(e.getValue())
-                        + ", canonical " + Fingerprint.hex(expected)));
-            }
-        }
-        audits.add(new AuditRecord(push.executor(), push.worker(), core.version() + 1, push.fingerprints().size()));
     }
 
     private StatusRuntimeException failJob(String message) {
