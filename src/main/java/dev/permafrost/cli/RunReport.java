@@ -30,7 +30,8 @@ final class RunReport {
     }
 
     /** A frozen parameter of the written model.zip compared, bit for bit, with the values it was frozen with. */
-    record FrozenParameter(String name, int frozenSincePhase, long elementsCompared, long differingElements, String result) {
+    record FrozenParameter(String name, int frozenSincePhase, String comparedWith, long elementsCompared, long differingElements,
+                           String result) {
     }
 
     /** The pushes of one executor whose fingerprints the service checked: which steps, how many shards in all. */
@@ -42,7 +43,7 @@ final class RunReport {
     }
 
     /** audit.json: every sentence in it is computed by the run that wrote it. */
-    record Audit(String fingerprint, int auditEvery, String comparedWith, boolean frozenIdentical, List<FrozenParameter> frozenParameters,
+    record Audit(String fingerprint, int auditEvery, boolean frozenIdentical, List<FrozenParameter> frozenParameters,
                  List<ExecutorChecks> executors, List<FrozenShard> frozenShards, List<String> freezePatterns) {
     }
 
@@ -58,9 +59,9 @@ final class RunReport {
      * The audit of a finished run: {@code checks} compare the written model's frozen parameters with their reference,
      * {@code written} is the written model's flat values, whose frozen shards are fingerprinted here.
      */
-    static Audit audit(DistributedTrainer.Result r, List<FrozenReference.ParamCheck> checks, float[] written, String comparedWith,
-                       int auditEvery, List<String> freezePatterns) {
-        List<FrozenParameter> params = checks.stream().map(c -> new FrozenParameter(c.name(), c.frozenSincePhase(), c.elements(),
+    static Audit audit(DistributedTrainer.Result r, List<FrozenReference.ParamCheck> checks, float[] written, int auditEvery,
+                       List<String> freezePatterns) {
+        List<FrozenParameter> params = checks.stream().map(c -> new FrozenParameter(c.name(), c.frozenSincePhase(), c.source(), c.elements(),
                 c.differingElements(), c.identical() ? "identical" : "differs")).toList();
         Map<Integer, Long> canonical = r.server().frozenFingerprints();
         List<FrozenShard> shards = new ArrayList<>();
@@ -69,7 +70,7 @@ final class RunReport {
             shards.add(new FrozenShard(s.index(), s.paramNames(), s.offset(), s.length(), Fingerprint.hex(fingerprint),
                     canonical.get(s.index()) == fingerprint));
         }
-        return new Audit(FINGERPRINT, auditEvery, comparedWith, checks.stream().allMatch(FrozenReference.ParamCheck::identical), params,
+        return new Audit(FINGERPRINT, auditEvery, checks.stream().allMatch(FrozenReference.ParamCheck::identical), params,
                 executors(r.audits()), shards, List.copyOf(freezePatterns));
     }
 

@@ -83,15 +83,21 @@ final class TrainJob {
             Optional<DatasetInput.Loaded> test = s.optional("data.test-path").map(path -> DatasetInput.read(spark, dataSpec(s, path, network)));
             JobIdentity identity = identity(s, kind, config, train, model.sourceSha256());
 
-            CheckpointStore store = new CheckpointStore(files, outDir + "/checkpoints", s.root().getInt("train.keep-checkpoints"));
-            Optional<TrainState> resume = resumePoint(store, files, start, identity, out);
-            long started = System.nanoTime();
+            var sparkSettings = new java.util.HashMap<String, String>();
+            for (var kv : sc.getConf().getAll()) sparkSettings.put(kv._1(), kv._2());
+            Tls tls = Tls.fromSparkSettings(sparkSettings);
+            tls.requireUsable();
+            long started;
             DistributedTrainer.Result result;
+            CheckpointStore store = new CheckpointStore(files, outDir + "/checkpoints", s.root().getInt("train.keep-checkpoints"));
             CheckpointLog checkpoints = new CheckpointLog(store, out);
+            Optional<TrainState> resume;
             try (SparkEpochRunner runner = new SparkEpochRunner(sc, train.rows(), train.width(), train.classes())) {
-                var sparkSettings = new java.util.HashMap<String, String>();
-                for (var kv : sc.getConf().getAll()) sparkSettings.put(kv._1(), kv._2());
-                result = new DistributedTrainer(config, driverHost(spark), maxTries, Tls.fromSparkSettings(sparkSettings))
+                DistributedTrainer.requireRunnable(train.count(), config.workers(), runner);
+                // Every input is known good now: only here may --fresh or --overwrite discard checkpoints.
+                resume = resumePoint(store, files, start, identity, out);
+                started = System.nanoTime();
+                result = new DistributedTrainer(config, driverHost(spark), maxTries, tls)
                         .fit(network, train.count(), runner, new ProgressPrinter(out, config.epochs()), resume,
                                 new DistributedTrainer.Checkpointing(checkpointEvery, identity, checkpoints::write));
             }
@@ -103,16 +109,13 @@ final class TrainJob {
                     accuracy.map(a -> String.format(Locale.ROOT, "; test accuracy %.4f", a)).orElse(""));
 
             saveModel(result.network(), files, outDir);
-            String comparedWith = kind == Kind.FINETUNE ? "the loaded model " + s.required("model.path", "--model PATH")
-                    + " (parameters frozen from the first phase), else their values at the start of the phase that froze them"
-                    : "their values at the start of the phase that froze them";
             Network written = Dl4jNetworks.load(files.local(outDir + "/model.zip"));
             float[] writtenFlat = written.paramsCopy();
             var checks = result.frozenReference().check(written.params(), writtenFlat);
             RunReport.Metrics metrics = RunReport.metrics(kind.name().toLowerCase(Locale.ROOT), config, result, seconds, samples,
                     accuracy.orElse(null), train.count(), train.dropped(), checkpoints, resume.map(TrainState::version).orElse(null));
             files.write(outDir, "metrics.json", json(metrics));
-            RunReport.Audit audit = RunReport.audit(result, checks, writtenFlat, comparedWith, config.auditEvery(),
+            RunReport.Audit audit = RunReport.audit(result, checks, writtenFlat, config.auditEvery(),
                     s.root().getStringList("freeze.patterns"));
             files.write(outDir, "audit.json", json(audit));
             out.println("wrote " + outDir + "/model.zip, metrics.json and audit.json");

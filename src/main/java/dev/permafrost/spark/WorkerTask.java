@@ -47,7 +47,8 @@ final class WorkerTask extends AbstractFunction1<Iterator<Tuple2<Integer, Exampl
         WorkerBatches batches = WorkerBatches.of(local.data(), spec.plan(), worker, local::localIndex);
         String executor = executorName();
         try (var client = spec.client()) {
-            RemoteWorker.Report report = RemoteWorker.runEpoch(network, wm.layout(), spec, batches, worker, client, executor);
+            RemoteWorker.Report report = RemoteWorker.runEpoch(network, wm.layout(), spec, batches, worker, ctx.stageAttemptNumber(), client,
+                    executor);
             return JavaConverters.asScalaIterator(List.of(report).iterator());
         }
     }

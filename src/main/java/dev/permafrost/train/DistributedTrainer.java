@@ -78,12 +78,7 @@ public final class DistributedTrainer {
     public Result fit(Network initial, int rows, EpochRunner runner, TrainingListener listener, Optional<TrainState> resume,
                       Checkpointing checkpointing) {
         int w = config.workers();
-        if (rows < w) throw new IllegalArgumentException("the dataset has " + rows + " rows, fewer than the " + w + " workers");
-        if (runner.slots() >= 0 && runner.slots() < w) {
-            throw new IllegalArgumentException("the cluster has " + runner.slots() + " free task slots but " + w + " workers were asked "
-                    + "for; every worker runs as one task of a barrier stage, all at once. Lower --workers to at most "
-                    + runner.slots() + " or give the job more executors or cores.");
-        }
+        requireRunnable(rows, w, runner);
         FreezePhases phases = FreezePhases.plan(config.schedule(), initial.params(), config.maxShardLength());
         int firstEpoch = resume.map(TrainState::epoch).orElse(0);
         if (resume.isPresent()) {
@@ -95,9 +90,12 @@ public final class DistributedTrainer {
         ParameterServer core = resume.isEmpty()
                 ? new ParameterServer(phases.layout(), initial.paramsCopy(), config.optimizer())
                 : Resume.server(resume.get(), initial, phases.labels(), phases.plannedLayout(), config);
-        // Frozen from the first phase: the values of the model the run started from; else those the checkpoint holds.
-        FrozenReference reference = new FrozenReference(phases.labels(), phases.phase() == 0 ? initial.paramsCopy() : core.assemble(),
-                phases.phase());
+        // Frozen since the first epoch: the values of the model the run started from (on a resume too: the job identity
+        // pins that model); frozen at a later phase before a resume: the values the checkpoint holds.
+        FrozenReference reference = new FrozenReference();
+        reference.record(phases.labels(), initial.paramsCopy(), 0, FrozenReference.START, phases.frozenSinceFirstEpoch()::contains);
+        reference.record(phases.labels(), core.assemble(), phases.phase(), "the resumed checkpoint (frozen at freeze phase "
+                + phases.phase() + ", before the resume)", name -> true);
         String secret = Secrets.newSecret();
         Snapshots snapshots = new Snapshots(checkpointing, core, initial, config);
         var serviceSettings = new ParameterGrpcService.Settings(w, secret, host, 0, tls, Math.max(1, config.auditEvery()),
@@ -137,6 +135,16 @@ public final class DistributedTrainer {
                     submitter.resubmitted, reference);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the parameter service on " + host + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Fails, saying what to change, when {@code workers} cannot run on these rows or the runner's free slots. */
+    public static void requireRunnable(int rows, int workers, EpochRunner runner) {
+        if (rows < workers) throw new IllegalArgumentException("the dataset has " + rows + " rows, fewer than the " + workers + " workers");
+        if (runner.slots() >= 0 && runner.slots() < workers) {
+            throw new IllegalArgumentException("the cluster has " + runner.slots() + " free task slots but " + workers + " workers were "
+                    + "asked for; every worker runs as one task of a barrier stage, all at once. Lower --workers to at most "
+                    + runner.slots() + " or give the job more executors or cores.");
         }
     }
 

@@ -7,7 +7,9 @@ import dev.permafrost.model.ParamTable;
 import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.shard.ShardLayout;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -19,6 +21,7 @@ public final class FreezePhases {
     private final List<FreezeSchedule.ResolvedPhase> phases;
     private final ShardLayout plannedLayout;
     private ParamLabels labels;
+    private int labelEpoch;
     private int phase;
 
     private FreezePhases(List<FreezeSchedule.ResolvedPhase> phases, ShardLayout plannedLayout) {
@@ -37,6 +40,7 @@ public final class FreezePhases {
     /** Places the run at the labels of {@code labelEpoch} and at phase number {@code phaseNumber}: where a resumed run is. */
     public void resumeAt(int labelEpoch, int phaseNumber) {
         labels = FreezeSchedule.labelsAt(phases, labelEpoch);
+        this.labelEpoch = labelEpoch;
         phase = phaseNumber;
     }
 
@@ -53,6 +57,13 @@ public final class FreezePhases {
     /** The layout planned over every phase: fixed boundaries, for checking a checkpoint's layout. */
     public ShardLayout plannedLayout() {
         return plannedLayout;
+    }
+
+    /** Names of the parameters frozen in every epoch from the first to the one whose labels hold now. */
+    public Set<String> frozenSinceFirstEpoch() {
+        Set<String> names = new HashSet<>(labels.names(Label.FROZEN));
+        for (int e = 0; e < labelEpoch; e++) names.retainAll(FreezeSchedule.labelsAt(phases, e).names(Label.FROZEN));
+        return names;
     }
 
     /** The most trainable elements of any phase: the largest push the run can make. */
@@ -73,6 +84,7 @@ public final class FreezePhases {
      */
     public Optional<ParameterServer.Transition> enter(int epoch, ParameterServer server) {
         ParamLabels next = FreezeSchedule.labelsAt(phases, epoch);
+        labelEpoch = epoch;
         if (next.equals(labels)) return Optional.empty();
         labels = next;
         phase++;

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * For every parameter frozen now, the values it was frozen with: those of the model the run started from for a
@@ -17,32 +18,39 @@ import java.util.Map;
  */
 public final class FrozenReference {
 
-    /** One frozen parameter of a written model compared with its reference. */
-    public record ParamCheck(String name, int frozenSincePhase, long elements, long differingElements) {
+    /** One frozen parameter of a written model compared with its reference, {@code source} saying where that came from. */
+    public record ParamCheck(String name, int frozenSincePhase, String source, long elements, long differingElements) {
         public boolean identical() {
             return differingElements == 0;
         }
     }
 
-    private record Frozen(int sincePhase, float[] values) {
+    private record Frozen(int sincePhase, String source, float[] values) {
     }
+
+    /** Where the values of the parameters frozen from the first epoch come from. */
+    public static final String START = "the model the run started from";
 
     private final Map<String, Frozen> frozen = new LinkedHashMap<>();
 
-    /** The parameters frozen under {@code labels}, with their values in {@code flat} (phase {@code phase}). */
-    public FrozenReference(ParamLabels labels, float[] flat, int phase) {
-        enter(labels, flat, phase);
+    /**
+     * Records the parameters frozen under {@code labels} that are not recorded yet and that {@code which} accepts, with
+     * their values in {@code flat}, frozen since {@code phase}, from {@code source}.
+     */
+    public void record(ParamLabels labels, float[] flat, int phase, String source, Predicate<String> which) {
+        for (int i = 0; i < labels.table().size(); i++) {
+            NamedParam p = labels.table().get(i);
+            if (labels.isFrozen(i) && !frozen.containsKey(p.name()) && which.test(p.name())) {
+                float[] values = Arrays.copyOfRange(flat, Math.toIntExact(p.offset()), Math.toIntExact(p.end()));
+                frozen.put(p.name(), new Frozen(phase, source, values));
+            }
+        }
     }
 
     /** A freeze transition: released parameters leave, newly frozen ones are recorded with their values now. */
     public void enter(ParamLabels labels, float[] flat, int phase) {
         frozen.keySet().removeIf(name -> !labels.isFrozen(labels.table().indexOf(name)));
-        for (int i = 0; i < labels.table().size(); i++) {
-            NamedParam p = labels.table().get(i);
-            if (labels.isFrozen(i) && !frozen.containsKey(p.name())) {
-                frozen.put(p.name(), new Frozen(phase, Arrays.copyOfRange(flat, Math.toIntExact(p.offset()), Math.toIntExact(p.end()))));
-            }
-        }
+        record(labels, flat, phase, "its values at the start of freeze phase " + phase, name -> true);
     }
 
     /** Names of the parameters frozen now. */
@@ -67,7 +75,7 @@ public final class FrozenReference {
                     if (Float.floatToRawIntBits(expected[k]) != Float.floatToRawIntBits(flat[off + k])) differing++;
                 }
             }
-            out.add(new ParamCheck(e.getKey(), e.getValue().sincePhase(), expected.length, differing));
+            out.add(new ParamCheck(e.getKey(), e.getValue().sincePhase(), e.getValue().source(), expected.length, differing));
         }
         return out;
     }

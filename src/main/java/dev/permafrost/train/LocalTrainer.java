@@ -44,7 +44,8 @@ public final class LocalTrainer {
         FreezePhases phases = FreezePhases.plan(config.schedule(), initial.params(), config.maxShardLength());
         ParameterServer server = new ParameterServer(phases.layout(), initial.paramsCopy(), config.optimizer());
         Network network = initial.rebuild(phases.labels(), server.assemble());
-        FrozenReference reference = new FrozenReference(phases.labels(), initial.paramsCopy(), 0);
+        FrozenReference reference = new FrozenReference();
+        reference.record(phases.labels(), initial.paramsCopy(), 0, FrozenReference.START, name -> true);
 
         long totalSteps = 0;
         int audits = 0;

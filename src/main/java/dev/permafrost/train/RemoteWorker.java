@@ -28,7 +28,8 @@ public final class RemoteWorker {
     private RemoteWorker() {
     }
 
-    public static Report runEpoch(Network network, ShardLayout layout, EpochSpec spec, WorkerBatches batches, int worker,
+    /** Runs one worker's part of an epoch; {@code taskAttempt} is Spark's restart count of the stage (0 outside Spark). */
+    public static Report runEpoch(Network network, ShardLayout layout, EpochSpec spec, WorkerBatches batches, int worker, int taskAttempt,
                                   ParameterClient client, String executor) {
         int phase = spec.phase();
         long epochStartVersion = spec.epochStartVersion();
@@ -51,7 +52,7 @@ public final class RemoteWorker {
             if (audit) audits++;
             float[] sums = trainable.gather(g.flat());
             bytes += 4L * sums.length;
-            current = client.push(new Messages.Push(worker, spec.submission(), current.version(), phase, g.samples(), g.lossSum(),
+            current = client.push(new Messages.Push(worker, spec.submission(), taskAttempt, current.version(), phase, g.samples(), g.lossSum(),
                     executor, fingerprints, sums));
             write(network, trainable, current.values());
         }

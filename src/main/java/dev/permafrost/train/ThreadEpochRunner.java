@@ -48,7 +48,7 @@ public final class ThreadEpochRunner implements EpochRunner {
                 if (networks[worker] == null) networks[worker] = model.build();
                 try (var client = spec.client()) {
                     return RemoteWorker.runEpoch(networks[worker], model.layout(), spec, WorkerBatches.of(data, plan, worker),
-                            worker, client, "thread-" + worker);
+                            worker, 0, client, "thread-" + worker);
                 }
             }));
         }

@@ -23,10 +23,12 @@ public final class Messages {
 
     /**
      * A worker's push for one step: the gradient sums of the trainable shards in trainable-layout order, and the
-     * fingerprints (frozen shard index to fingerprint) of its frozen copies, which may be empty.
+     * fingerprints (frozen shard index to fingerprint) of its frozen copies, which may be empty. {@code taskAttempt}
+     * counts Spark's own restarts of the epoch's stage (0 for the first): a later attempt's push replaces the one a
+     * failed attempt left waiting, where a second push of the same attempt is refused.
      */
-    public record Push(int worker, int submission, long version, int phase, long samples, double lossSum, String executor,
-                       Map<Integer, Long> fingerprints, float[] gradientSums) {
+    public record Push(int worker, int submission, int taskAttempt, long version, int phase, long samples, double lossSum,
+                       String executor, Map<Integer, Long> fingerprints, float[] gradientSums) {
     }
 
     /** {@code submission} numbers the driver's submissions of epochs: calls from an older submission are refused. */
@@ -62,10 +64,10 @@ public final class Messages {
     }
 
     public static byte[] encode(Push message) {
-        long size = 4 + 4 + 4 + 8 + 4 + 8 + 8 + LittleEndian.stringSize(message.executor()) + 4 + 12L * message.fingerprints().size()
+        long size = 4 + 4 + 4 + 4 + 8 + 4 + 8 + 8 + LittleEndian.stringSize(message.executor()) + 4 + 12L * message.fingerprints().size()
                 + LittleEndian.floatsSize(message.gradientSums().length);
         ByteBuffer b = LittleEndian.allocate(size, MAGIC);
-        b.putInt(message.worker()).putInt(message.submission()).putLong(message.version()).putInt(message.phase())
+        b.putInt(message.worker()).putInt(message.submission()).putInt(message.taskAttempt()).putLong(message.version()).putInt(message.phase())
                 .putLong(message.samples()).putDouble(message.lossSum());
         LittleEndian.putString(b, message.executor());
         b.putInt(message.fingerprints().size());
@@ -78,6 +80,7 @@ public final class Messages {
         ByteBuffer b = LittleEndian.open(bytes, MAGIC, WHAT);
         int worker = b.getInt();
         int submission = b.getInt();
+        int taskAttempt = b.getInt();
         long version = b.getLong();
         int phase = b.getInt();
         long samples = b.getLong();
@@ -86,7 +89,7 @@ public final class Messages {
         int n = LittleEndian.getCount(b, 12, "fingerprint");
         Map<Integer, Long> fingerprints = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) fingerprints.put(b.getInt(), b.getLong());
-        Push message = new Push(worker, submission, version, phase, samples, loss, executor, fingerprints, LittleEndian.getFloats(b));
+        Push message = new Push(worker, submission, taskAttempt, version, phase, samples, loss, executor, fingerprints, LittleEndian.getFloats(b));
         LittleEndian.requireEnd(b, WHAT);
         return message;
     }

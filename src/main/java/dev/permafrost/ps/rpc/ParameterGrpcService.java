@@ -59,6 +59,13 @@ public final class ParameterGrpcService implements AutoCloseable {
      * @param maxTrainableElements the most trainable elements any phase has: it bounds the size of an inbound message
      */
     public record Settings(int workers, String secret, String host, int port, Tls tls, int auditEvery, int maxTrainableElements) {
+        @Override
+        public String toString() {
+            // Never the secret.
+            return "Settings[workers=" + workers + ", host=" + host + ", port=" + port + ", tls=" + tls + ", auditEvery=" + auditEvery
+                    + ", maxTrainableElements=" + maxTrainableElements + "]";
+        }
+
         public Settings {
             if (workers < 1) throw new IllegalArgumentException("workers must be >= 1, got " + workers);
             if (auditEvery < 1) throw new IllegalArgumentException("auditEvery must be >= 1, got " + auditEvery);
@@ -191,9 +198,16 @@ public final class ParameterGrpcService implements AutoCloseable {
                     throw Status.ABORTED.withDescription("worker " + push.worker() + " pushed for version " + push.version()
                             + "; the server is at version " + core.version() + ": pull and continue from there").asRuntimeException();
                 }
-                if (pending.containsKey(push.worker())) {
-                    throw failJob("worker " + push.worker() + " (" + push.executor() + ") pushed twice for step " + (core.version() + 1)
-                            + " in submission " + submission + ": a worker pushes once per step");
+                Pending previous = pending.get(push.worker());
+                if (previous != null) {
+                    if (push.taskAttempt() <= previous.push().taskAttempt()) {
+                        throw failJob("worker " + push.worker() + " (" + push.executor() + ") pushed twice for step " + (core.version() + 1)
+                                + " in submission " + submission + ": a worker pushes once per step");
+                    }
+                    // Spark restarted the barrier stage: the new attempt's push replaces the one the failed attempt left waiting.
+                    pending.remove(push.worker());
+                    respond(previous.reply(), null, Status.ABORTED.withDescription("superseded by task attempt " + push.taskAttempt())
+                            .asRuntimeException());
                 }
                 Optional<CheckFailedException> failed = audit.check(push, core.version() + 1, core.layout(), phase);
                 if (failed.isPresent()) throw failJob(failed.get());

@@ -41,6 +41,13 @@ public record Tls(String keyStore, String keyStorePassword, String keyPassword, 
         return !keyStore.isEmpty();
     }
 
+    /** Loads both stores now, so a wrong path or password fails before a job touches anything. */
+    public void requireUsable() {
+        if (!enabled()) return;
+        server();
+        trust.client();
+    }
+
     SslContext server() {
         try {
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());

@@ -21,11 +21,12 @@ class MessagesTest {
         fingerprints.put(3, 0x8000_0000_0000_0001L);
         fingerprints.put(0, -1L);
         float[] sums = {0.5f, -0f, Float.intBitsToFloat(0x7fc0_0123), 1e-45f};
-        var push = new Messages.Push(2, 7, 41L, 1, 64L, 12.25, "executor 3 on host", fingerprints, sums);
+        var push = new Messages.Push(2, 7, 3, 41L, 1, 64L, 12.25, "executor 3 on host", fingerprints, sums);
 
         Messages.Push back = Messages.decodePush(Messages.encode(push));
         assertEquals(2, back.worker());
         assertEquals(7, back.submission());
+        assertEquals(3, back.taskAttempt());
         assertEquals(41L, back.version());
         assertEquals(1, back.phase());
         assertEquals(64L, back.samples());
@@ -54,7 +55,7 @@ class MessagesTest {
         byte[] garbage = {9, 9, 9, 9, 9, 9};
         assertEquals("not a Permafrost parameter-server message",
                 assertThrows(IllegalArgumentException.class, () -> Messages.decodePush(garbage)).getMessage());
-        byte[] push = Messages.encode(new Messages.Push(0, 1, 0, 0, 1, 0, "e", Map.of(), new float[]{1f, 2f}));
+        byte[] push = Messages.encode(new Messages.Push(0, 1, 0, 0, 0, 1, 0, "e", Map.of(), new float[]{1f, 2f}));
         byte[] truncated = Arrays.copyOf(push, push.length - 4);
         assertThrows(IllegalArgumentException.class, () -> Messages.decodePush(truncated));
         byte[] longer = Arrays.copyOf(push, push.length + 3);

@@ -52,7 +52,11 @@ class MisbehavingClientTest {
     }
 
     private Messages.Push push(int worker, Map<Integer, Long> fingerprints, int gradients) {
-        return new Messages.Push(worker, 0, core.version(), 0, 4, 1.0, "rogue-executor", fingerprints, new float[gradients]);
+        return push(worker, 0, fingerprints, gradients);
+    }
+
+    private Messages.Push push(int worker, int taskAttempt, Map<Integer, Long> fingerprints, int gradients) {
+        return new Messages.Push(worker, 0, taskAttempt, core.version(), 0, 4, 1.0, "rogue-executor", fingerprints, new float[gradients]);
     }
 
     private void assertJobFailedNaming(ParameterClient.ParameterServiceException refused, String... words) {
@@ -95,6 +99,25 @@ class MisbehavingClientTest {
             assertTrue(waiting.getMessage().contains("pushed twice"), "the waiting push is answered with the failure: " + waiting.getMessage());
         }
         assertEquals(0, core.version());
+    }
+
+    @Test
+    void aRestartedStagesPushReplacesTheOneItsFailedAttemptLeftWaiting() throws Exception {
+        Map<Integer, Long> all = core.frozenFingerprints();
+        int n = core.trainableLayout().elements();
+        try (ParameterClient failed = new ParameterClient("127.0.0.1", service.port(), SECRET, Duration.ofSeconds(20));
+             ParameterClient restarted = new ParameterClient("127.0.0.1", service.port(), SECRET, Duration.ofSeconds(20));
+             ParameterClient other = new ParameterClient("127.0.0.1", service.port(), SECRET, Duration.ofSeconds(20))) {
+            CompletableFuture<Messages.TrainableValues> old = CompletableFuture.supplyAsync(() -> failed.push(push(0, 0, all, n)));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (service.pushes() < 1 && System.nanoTime() < deadline) Thread.sleep(20);
+            CompletableFuture<Messages.TrainableValues> again = CompletableFuture.supplyAsync(() -> restarted.push(push(0, 1, all, n)));
+            var superseded = assertThrows(Exception.class, () -> old.get(10, TimeUnit.SECONDS));
+            assertTrue(superseded.getMessage().contains("superseded by task attempt 1"), superseded.getMessage());
+            assertEquals(1, other.push(push(1, 1, all, n)).version(), "the step completes with the restarted attempt's push");
+            assertEquals(1, again.get(10, TimeUnit.SECONDS).version());
+        }
+        assertTrue(service.failure().isEmpty(), "a restart is not a failed check");
     }
 
     @Test
