@@ -50,6 +50,8 @@ public final class ParameterServer {
     private final Map<Integer, TrainableShard> trainable = new TreeMap<>();
     private final Map<Integer, FrozenShard> frozen = new TreeMap<>();
     private long version;
+    /** The double sums of one step, kept between steps: the step path allocates no buffer of the model's size. */
+    private double[] sums = new double[0];
 
     /** A server at version 0 with fresh optimizer state. */
     public ParameterServer(ShardLayout layout, float[] initialFlat, OptimizerConfig optimizer) {
@@ -153,7 +155,9 @@ public final class ParameterServer {
     /** Sums in double, in worker order, then divides by the total sample count and rounds once to float. */
     private float[] meanGradient(List<WorkerPush> ordered, long samples) {
         int n = trainableLayout.elements();
-        double[] sum = new double[n];
+        if (sums.length < n) sums = new double[n];
+        double[] sum = sums;
+        Arrays.fill(sum, 0, n, 0.0);
         for (WorkerPush p : ordered) {
             float[] g = p.gradientSums();
             for (int i = 0; i < n; i++) sum[i] += g[i];

@@ -6,6 +6,8 @@ import net.jpountz.xxhash.XXHashFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The fingerprint of a shard's values: XXH64 with seed 0 over the little-endian bytes of each float's raw IEEE-754
@@ -59,6 +61,16 @@ public final class Fingerprint {
             }
             return hash.getValue();
         }
+    }
+
+    /**
+     * The fingerprint of every frozen shard of {@code layout}, by shard index, read from a network's own parameter
+     * memory: what an audited push carries and what the single-process trainer checks.
+     */
+    public static Map<Integer, Long> ofFrozen(FloatBuffer flat, ShardLayout layout) {
+        Map<Integer, Long> out = new LinkedHashMap<>();
+        for (Shard s : layout.frozen()) out.put(s.index(), of(flat, s.start(), s.length()));
+        return out;
     }
 
     public static String hex(long fingerprint) {

@@ -9,8 +9,8 @@ import dev.permafrost.shard.ShardLayout;
 
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A run's way through its freeze schedule, the one place both trainers take phase transitions: the schedule resolved

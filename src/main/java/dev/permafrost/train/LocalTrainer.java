@@ -57,7 +57,7 @@ public final class LocalTrainer {
                 reference.enter(phases.labels(), server.assemble(), phases.phase());
             }
             listener.onEpochStart(epoch, phases.labels(), transition.orElse(ParameterServer.Transition.NONE), network);
-            audits += FrozenAudit.check(network.paramsCopy(), server.layout(), server.frozenFingerprints(), WHERE, server.version());
+            audits += FrozenAudit.check(network.paramsView(), server.layout(), server.frozenFingerprints(), WHERE, server.version());
 
             EpochPlan plan = EpochPlan.of(data.size(), config.workers(), config.batchPerWorker(), config.seed(), epoch);
             TrainableLayout trainable = server.trainableLayout();
@@ -78,7 +78,7 @@ public final class LocalTrainer {
                 epochSamples += report.samples();
                 epochLoss += report.meanLoss() * report.samples();
                 if (totalSteps % config.auditEvery() == 0) {
-                    audits += FrozenAudit.check(network.paramsCopy(), server.layout(), server.frozenFingerprints(), WHERE, report.version());
+                    audits += FrozenAudit.check(network.paramsView(), server.layout(), server.frozenFingerprints(), WHERE, report.version());
                 }
                 double seconds = (System.nanoTime() - started) / 1e9;
                 double rate = epochSamples / Math.max(seconds, 1e-9);
@@ -86,7 +86,7 @@ public final class LocalTrainer {
                 listener.onStep(new TrainingListener.StepEvent(epoch, step, plan.steps(), report.version(), report.samples(),
                         report.meanLoss(), rate, eta), Optional.of(network));
             }
-            audits += FrozenAudit.check(network.paramsCopy(), server.layout(), server.frozenFingerprints(), WHERE, server.version());
+            audits += FrozenAudit.check(network.paramsView(), server.layout(), server.frozenFingerprints(), WHERE, server.version());
             lastLoss = epochLoss / Math.max(1, epochSamples);
             listener.onEpochEnd(epoch, lastLoss, plan.droppedRows());
         }

@@ -5,11 +5,9 @@ import dev.permafrost.network.Network;
 import dev.permafrost.ps.rpc.Messages;
 import dev.permafrost.ps.rpc.ParameterClient;
 import dev.permafrost.shard.Fingerprint;
-import dev.permafrost.shard.Shard;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.shard.TrainableLayout;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -48,7 +46,7 @@ public final class RemoteWorker {
             Gradients g = network.gradient(batches.batch(step));
             long number = current.version() + 1; // the step this push is for, counted over the whole run as the server does
             boolean audit = step == first || step == batches.steps() - 1 || auditEvery <= 1 || number % auditEvery == 0;
-            Map<Integer, Long> fingerprints = audit ? fingerprints(network.paramsView(), layout) : Map.of();
+            Map<Integer, Long> fingerprints = audit ? Fingerprint.ofFrozen(network.paramsView(), layout) : Map.of();
             if (audit) audits++;
             float[] sums = trainable.gather(g.flat());
             bytes += 4L * sums.length;
@@ -63,11 +61,5 @@ public final class RemoteWorker {
     static void write(Network network, TrainableLayout trainable, float[] packed) {
         trainable.requireLength(packed, "the server's answer");
         trainable.scatter(packed, (shard, values, from) -> network.writeRange(shard.start(), values, from, shard.length()));
-    }
-
-    static Map<Integer, Long> fingerprints(java.nio.FloatBuffer flat, ShardLayout layout) {
-        Map<Integer, Long> out = new LinkedHashMap<>();
-        for (Shard s : layout.frozen()) out.put(s.index(), Fingerprint.of(flat, s.start(), s.length()));
-        return out;
     }
 }
