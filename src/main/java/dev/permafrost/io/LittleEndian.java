@@ -62,6 +62,21 @@ public final class LittleEndian {
         return values;
     }
 
+    /**
+     * A counted run of floats as a read-only view of the buffer's bytes, without a copy; the buffer moves past them.
+     * The view's position is 0 and its limit the count.
+     */
+    public static java.nio.FloatBuffer floatsView(ByteBuffer buffer) {
+        int count = buffer.getInt();
+        if (count < 0 || count > buffer.remaining() / 4) {
+            throw new IllegalArgumentException("bad float count " + count + " with " + buffer.remaining() + " bytes left");
+        }
+        java.nio.FloatBuffer view = buffer.slice().order(ByteOrder.LITTLE_ENDIAN).limit(4 * count).asReadOnlyBuffer()
+                .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        buffer.position(buffer.position() + 4 * count);
+        return view;
+    }
+
     public static void putString(ByteBuffer buffer, String text) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         buffer.putInt(utf8.length).put(utf8);

@@ -191,19 +191,39 @@ public final class Dl4jNetworks {
 
         @Override
         public void writeRange(int offset, float[] source, int from, int length) {
-            INDArray target = flatParams().reshape(flatParams().length()).get(NDArrayIndex.interval(offset, offset + length));
-            target.assign(Nd4j.createFromArray(java.util.Arrays.copyOfRange(source, from, from + length)));
+            writeRange(offset, java.nio.FloatBuffer.wrap(source, from, length), length);
+        }
+
+        @Override
+        public void writeRange(int offset, java.nio.FloatBuffer source, int length) {
+            INDArray a = flatParams();
+            if (offset < 0 || length < 0 || offset + (long) length > a.length()) {
+                throw new IllegalArgumentException("range [" + offset + ", " + (offset + (long) length) + ") is outside the "
+                        + a.length() + " parameters");
+            }
+            if (a.offset() == 0 && a.data().length() == a.length() && a.dataType() == DataType.FLOAT) {
+                // The parameters' own memory: one copy from the source, none through ND4J temporaries.
+                java.nio.FloatBuffer target = a.data().asNioFloat();
+                target.position(offset);
+                target.put(source.slice(source.position(), length));
+                source.position(source.position() + length);
+                return;
+            }
+            float[] values = new float[length];
+            source.get(values);
+            INDArray target = a.reshape(a.length()).get(NDArrayIndex.interval(offset, offset + length));
+            target.assign(Nd4j.createFromArray(values));
         }
 
         @Override
         public Gradients gradient(DataSet batch) {
             int n = (int) batch.getFeatures().size(0);
             double score = computeScore(batch);
-            float[] g = heapCopy(flatGradient());
-            for (long[] r : statisticRanges) {
-                for (int i = (int) r[0]; i < r[1]; i++) g[i] = g[i] * n;
-            }
-            return new Gradients(g, n, score * n);
+            INDArray g = flatGradient();
+            java.nio.FloatBuffer view = g.offset() == 0 && g.data().length() == g.length() && g.dataType() == DataType.FLOAT
+                    ? g.data().asNioFloat().asReadOnlyBuffer()
+                    : java.nio.FloatBuffer.wrap(heapCopy(g));
+            return new Gradients(view, n, score * n, statisticRanges);
         }
 
         static INDArray row(float[] flat) {

@@ -29,6 +29,12 @@ public interface Network {
      */
     void writeRange(int offset, float[] source, int from, int length);
 
+    /**
+     * The same from {@code source}'s position on, which moves past the values: how an answer's values go from the
+     * received message into the parameters with one copy.
+     */
+    void writeRange(int offset, java.nio.FloatBuffer source, int length);
+
     Gradients gradient(DataSet batch);
 
     /** Inference-mode output for the features. */

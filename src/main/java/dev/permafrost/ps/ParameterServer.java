@@ -7,6 +7,7 @@ import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.shard.TrainableLayout;
 import dev.permafrost.shard.UpdateRule;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -26,7 +27,7 @@ import java.util.TreeMap;
 public final class ParameterServer {
 
     /** What one step did. */
-    public record StepReport(long version, long samples, double meanLoss) {
+    public record StepReport(long version, long samples, double meanLoss, long sumNanos, long optimizerNanos) {
     }
 
     /** What a relabelling changed. */
@@ -48,16 +49,23 @@ public final class ParameterServer {
     private ShardLayout layout;
     private TrainableLayout trainableLayout;
     private final Map<Integer, TrainableShard> trainable = new TreeMap<>();
+    /** Every trainable value, packed in trainable-layout order: each trainable shard is a view of its range. */
+    private float[] packed;
     private final Map<Integer, FrozenShard> frozen = new TreeMap<>();
     private long version;
-    /** The double sums of one step, kept between steps: the step path allocates no buffer of the model's size. */
+    /** The double sums and float means of one step, kept between steps: the step path allocates no buffer of the model's size. */
     private double[] sums = new double[0];
+    private float[] mean = new float[0];
 
     /** A server at version 0 with fresh optimizer state. */
     public ParameterServer(ShardLayout layout, float[] initialFlat, OptimizerConfig optimizer) {
         this(layout, initialFlat, optimizer, 0);
-        for (Shard s : layout.shards()) {
-            if (!s.frozen()) trainable.put(s.index(), new TrainableShard(s, slice(initialFlat, s), transform(s)));
+        int at = 0;
+        for (Shard s : trainableLayout.shards()) {
+            System.arraycopy(initialFlat, s.start(), packed, at, s.length());
+            ShardTransform t = transform(s);
+            trainable.put(s.index(), new TrainableShard(s, packed, at, t, t.init(s.length())));
+            at += s.length();
         }
     }
 
@@ -68,15 +76,17 @@ public final class ParameterServer {
     public static ParameterServer restore(ShardLayout layout, float[] flat, OptimizerConfig optimizer, long version,
                                           Map<Integer, ShardState> states) {
         ParameterServer server = new ParameterServer(layout, flat, optimizer, version);
-        for (Shard s : layout.shards()) {
-            if (s.frozen()) {
-                if (states.containsKey(s.index())) {
-                    throw new IllegalArgumentException("saved optimizer state for frozen " + s.describe() + ": frozen shards have none");
-                }
-                continue;
+        for (Shard s : layout.frozen()) {
+            if (states.containsKey(s.index())) {
+                throw new IllegalArgumentException("saved optimizer state for frozen " + s.describe() + ": frozen shards have none");
             }
+        }
+        int at = 0;
+        for (Shard s : server.trainableLayout.shards()) {
+            System.arraycopy(flat, s.start(), server.packed, at, s.length());
             Optional<ShardState> state = Optional.ofNullable(states.get(s.index())).map(ShardState::copy);
-            server.trainable.put(s.index(), new TrainableShard(s, slice(flat, s), server.transform(s), state));
+            server.trainable.put(s.index(), new TrainableShard(s, server.packed, at, server.transform(s), state));
+            at += s.length();
         }
         return server;
     }
@@ -91,6 +101,7 @@ public final class ParameterServer {
         this.transforms = ShardTransform.byRule(optimizer.kernel());
         this.layout = layout;
         this.trainableLayout = TrainableLayout.of(layout);
+        this.packed = new float[trainableLayout.elements()];
         this.version = version;
         for (Shard s : layout.frozen()) frozen.put(s.index(), new FrozenShard(s, slice(initialFlat, s)));
     }
@@ -146,42 +157,71 @@ public final class ParameterServer {
             samples += p.samples();
             loss += p.lossSum();
         }
-        float[] mean = meanGradient(ordered, samples);
-        trainableLayout.scatter(mean, (shard, packed, from) -> trainable.get(shard.index()).apply(packed, from));
+        long started = System.nanoTime();
+        float[] means = meanGradient(ordered, samples);
+        long summed = System.nanoTime();
+        List<TrainableShard> shards = new ArrayList<>(trainable.values());
+        ParallelShards.each(shards, trainableLayout.elements(), t -> t.apply(means));
         version++;
-        return new StepReport(version, samples, loss / samples);
+        return new StepReport(version, samples, loss / samples, summed - started, System.nanoTime() - summed);
     }
 
-    /** Sums in double, in worker order, then divides by the total sample count and rounds once to float. */
+    /**
+     * Sums in double, in worker order, then divides by the total sample count and rounds once to float, element by
+     * element (ranges of elements in parallel). A non-finite gradient is found here, before any value changes.
+     */
     private float[] meanGradient(List<WorkerPush> ordered, long samples) {
         int n = trainableLayout.elements();
-        if (sums.length < n) sums = new double[n];
-        double[] sum = sums;
-        Arrays.fill(sum, 0, n, 0.0);
-        for (WorkerPush p : ordered) {
-            float[] g = p.gradientSums();
-            for (int i = 0; i < n; i++) sum[i] += g[i];
+        if (sums.length < n) {
+            sums = new double[n];
+            mean = new float[n];
         }
-        float[] mean = new float[n];
-        for (int i = 0; i < n; i++) mean[i] = (float) (sum[i] / samples);
-        return mean;
+        double[] sum = sums;
+        float[] out = mean;
+        java.util.concurrent.atomic.AtomicBoolean nonFinite = new java.util.concurrent.atomic.AtomicBoolean();
+        ParallelShards.ranges(n, (from, to) -> {
+            Arrays.fill(sum, from, to, 0.0);
+            for (WorkerPush p : ordered) {
+                FloatBuffer g = p.gradientSums();
+                for (int i = from; i < to; i++) sum[i] += g.get(i);
+            }
+            for (int i = from; i < to; i++) {
+                if (!Double.isFinite(sum[i])) nonFinite.set(true);
+                out[i] = (float) (sum[i] / samples);
+            }
+        });
+        if (nonFinite.get()) {
+            for (WorkerPush p : ordered) requireFinite(p);
+        }
+        return out;
     }
 
     private void validate(WorkerPush p) {
-        trainableLayout.requireLength(p.gradientSums(), "worker " + p.worker() + "'s push");
+        if (p.gradientSums().limit() != trainableLayout.elements()) {
+            throw new IllegalArgumentException("worker " + p.worker() + "'s push holds " + p.gradientSums().limit()
+                    + " values; the trainable shards hold " + trainableLayout.elements());
+        }
         if (!Double.isFinite(p.lossSum())) {
             throw new NonFiniteGradientException("worker " + p.worker() + " reported a non-finite loss (" + p.lossSum()
                     + ") at step " + (version + 1) + ": lower the learning rate or check the input data for NaN/Inf");
         }
-        trainableLayout.scatter(p.gradientSums(), (shard, packed, from) -> {
+    }
+
+    /** Names the first non-finite gradient element of a push, in worker and layout order. */
+    private void requireFinite(WorkerPush p) {
+        FloatBuffer g = p.gradientSums();
+        int at = 0;
+        for (Shard shard : trainableLayout.shards()) {
             for (int i = 0; i < shard.length(); i++) {
-                if (!Float.isFinite(packed[from + i])) {
-                    throw new NonFiniteGradientException("worker " + p.worker() + " pushed a non-finite gradient (" + packed[from + i]
+                float v = g.get(at + i);
+                if (!Float.isFinite(v)) {
+                    throw new NonFiniteGradientException("worker " + p.worker() + " pushed a non-finite gradient (" + v
                             + ") at step " + (version + 1) + " in " + shard.describe() + ", element " + i
                             + ": lower the learning rate or check the input data for NaN/Inf");
                 }
             }
-        });
+            at += shard.length();
+        }
     }
 
     /**
@@ -202,35 +242,47 @@ public final class ParameterServer {
             if (old.frozen() == s.frozen()) continue;
             if (s.frozen()) {
                 TrainableShard t = trainable.remove(s.index());
-                frozen.put(s.index(), new FrozenShard(s, t.values));
+                frozen.put(s.index(), new FrozenShard(s, t.copy()));
                 newlyFrozen.add(s);
             } else {
                 FrozenShard f = frozen.remove(s.index());
-                trainable.put(s.index(), new TrainableShard(s, f.copy(), transform(s)));
+                ShardTransform t = transform(s);
+                trainable.put(s.index(), new TrainableShard(s, f.copy(), 0, t, t.init(s.length())));
                 newlyTrainable.add(s);
             }
         }
-        // Shards whose label did not change carry over as they are: same index, range and rule.
+        // Shards whose label did not change carry over as they are (same index, range, rule and state), repacked into
+        // the new layout's vector.
         layout = next;
         trainableLayout = TrainableLayout.of(next);
+        float[] repacked = new float[trainableLayout.elements()];
+        int at = 0;
+        for (Shard s : trainableLayout.shards()) {
+            trainable.put(s.index(), trainable.get(s.index()).movedTo(repacked, at));
+            at += s.length();
+        }
+        packed = repacked;
         return new Transition(newlyFrozen, newlyTrainable);
     }
 
     /** The trainable values, packed in trainable-layout order: what the workers pull. */
     public synchronized float[] trainableValues() {
-        float[] packed = new float[trainableLayout.elements()];
-        trainableLayout.scatter(packed, (shard, out, from) -> {
-            float[] v = trainable.get(shard.index()).values;
-            System.arraycopy(v, 0, out, from, v.length);
-        });
-        return packed;
+        return packed.clone();
+    }
+
+    /**
+     * Hands the packed trainable values to {@code reader} without a copy, under the server's lock: how the service
+     * encodes its answer with one copy. The reader must neither keep nor change the array.
+     */
+    public synchronized <T> T readTrainableValues(java.util.function.Function<float[], T> reader) {
+        return reader.apply(packed);
     }
 
     /** A copy of one trainable shard's current values. */
     public synchronized float[] trainableValues(int shardIndex) {
         TrainableShard t = trainable.get(shardIndex);
         if (t == null) throw new IllegalArgumentException("shard " + shardIndex + " is not trainable");
-        return t.values.clone();
+        return t.copy();
     }
 
     /** The optimizer state of a shard; empty for frozen shards and running statistics, which have none. */
@@ -262,7 +314,7 @@ public final class ParameterServer {
     /** The whole parameter vector: trainable values and canonical frozen values. */
     public synchronized float[] assemble() {
         float[] flat = new float[Math.toIntExact(layout.totalLength())];
-        for (TrainableShard t : trainable.values()) System.arraycopy(t.values, 0, flat, t.shard.start(), t.values.length);
+        for (TrainableShard t : trainable.values()) System.arraycopy(t.values, t.at, flat, t.shard.start(), t.shard.length());
         for (FrozenShard f : frozen.values()) f.copyInto(flat);
         return flat;
     }

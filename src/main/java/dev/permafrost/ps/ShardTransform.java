@@ -18,8 +18,8 @@ sealed interface ShardTransform {
     /** Fresh state for a shard of {@code length} elements; empty for a transform that keeps none. */
     Optional<ShardState> init(int length);
 
-    /** Moves {@code values} by {@code mean[from, from + values.length)}. */
-    void apply(float[] values, float[] mean, int from, Optional<ShardState> state);
+    /** Moves {@code values[at, at + length)} by {@code mean[from, from + length)}. */
+    void apply(float[] values, int at, int length, float[] mean, int from, Optional<ShardState> state);
 
     /** The transform of every rule that has one: the optimizer's kernel, and DL4J's running-statistic rule. */
     static Map<UpdateRule, ShardTransform> byRule(OptimizerKernel kernel) {
@@ -37,8 +37,8 @@ sealed interface ShardTransform {
         }
 
         @Override
-        public void apply(float[] values, float[] mean, int from, Optional<ShardState> state) {
-            kernel.step(values, 0, mean, from, values.length,
+        public void apply(float[] values, int at, int length, float[] mean, int from, Optional<ShardState> state) {
+            kernel.step(values, at, mean, from, length,
                     state.orElseThrow(() -> new IllegalStateException("an optimizer shard has no optimizer state")));
         }
     }
@@ -51,8 +51,8 @@ sealed interface ShardTransform {
         }
 
         @Override
-        public void apply(float[] values, float[] mean, int from, Optional<ShardState> state) {
-            for (int i = 0; i < values.length; i++) values[i] = values[i] - mean[from + i];
+        public void apply(float[] values, int at, int length, float[] mean, int from, Optional<ShardState> state) {
+            for (int i = 0; i < length; i++) values[at + i] = values[at + i] - mean[from + i];
         }
     }
 }

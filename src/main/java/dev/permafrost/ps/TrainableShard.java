@@ -6,19 +6,19 @@ import dev.permafrost.shard.UpdateRule;
 
 import java.util.Optional;
 
-/** A trainable shard's current values, its transform (chosen by its update rule) and that transform's state. */
+/**
+ * A trainable shard: a view of its range of the server's one packed vector of trainable values, its transform (chosen
+ * by its update rule) and that transform's state.
+ */
 final class TrainableShard {
     final Shard shard;
+    /** The server's packed trainable values; this shard owns {@code [at, at + shard.length())}. */
     final float[] values;
+    final int at;
     final ShardTransform transform;
     final Optional<ShardState> state;
 
-    /** Fresh state (step 0). */
-    TrainableShard(Shard shard, float[] values, ShardTransform transform) {
-        this(shard, values, transform, transform.init(shard.length()));
-    }
-
-    TrainableShard(Shard shard, float[] values, ShardTransform transform, Optional<ShardState> state) {
+    TrainableShard(Shard shard, float[] values, int at, ShardTransform transform, Optional<ShardState> state) {
         if (shard.frozen()) throw new IllegalArgumentException(shard.describe() + " is frozen");
         boolean wantsState = shard.rule() == UpdateRule.OPTIMIZER;
         if (wantsState != state.isPresent()) {
@@ -30,11 +30,26 @@ final class TrainableShard {
         }
         this.shard = shard;
         this.values = values;
+        this.at = at;
         this.transform = transform;
         this.state = state;
     }
 
-    void apply(float[] mean, int from) {
-        transform.apply(values, mean, from, state);
+    /** The same shard, state and transform over another packed vector (after a relabelling moved it). */
+    TrainableShard movedTo(float[] packed, int newAt) {
+        System.arraycopy(values, at, packed, newAt, shard.length());
+        return new TrainableShard(shard, packed, newAt, transform, state);
+    }
+
+    /** A copy of this shard's values. */
+    float[] copy() {
+        float[] out = new float[shard.length()];
+        System.arraycopy(values, at, out, 0, out.length);
+        return out;
+    }
+
+    /** One step from the packed mean gradient, which shares the values' layout. */
+    void apply(float[] mean) {
+        transform.apply(values, at, shard.length(), mean, at, state);
     }
 }

@@ -4,6 +4,7 @@ import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Network;
 import dev.permafrost.ps.ParameterServer;
+import dev.permafrost.ps.StepTimes;
 import dev.permafrost.ps.rpc.AuditRecord;
 import dev.permafrost.ps.rpc.ParameterGrpcService;
 import dev.permafrost.ps.rpc.Secrets;
@@ -28,7 +29,8 @@ public final class DistributedTrainer {
 
     /** The outcome of a run. */
     public record Result(Network network, ParameterServer server, long steps, long bytesPushed, long pushes,
-                         List<AuditRecord> audits, int resubmissions, FrozenReference frozenReference) {
+                         List<AuditRecord> audits, int resubmissions, FrozenReference frozenReference, StepTimes driverTimes,
+                         List<WorkerTimes> workerTimes) {
     }
 
     /**
@@ -97,10 +99,11 @@ public final class DistributedTrainer {
         reference.record(phases.labels(), core.assemble(), phases.phase(), "the resumed checkpoint (frozen at freeze phase "
                 + phases.phase() + ", before the resume)", name -> true);
         String secret = Secrets.newSecret();
-        Snapshots snapshots = new Snapshots(checkpointing, core, initial, config);
         var serviceSettings = new ParameterGrpcService.Settings(w, secret, host, 0, tls, Math.max(1, config.auditEvery()),
                 phases.maxTrainableElements());
-        try (ParameterGrpcService service = ParameterGrpcService.start(core, serviceSettings)) {
+        try (SnapshotWriter writer = new SnapshotWriter(checkpointing.sink());
+             ParameterGrpcService service = ParameterGrpcService.start(core, serviceSettings)) {
+            Snapshots snapshots = new Snapshots(checkpointing, core, initial, config, writer);
             EpochSubmitter submitter = new EpochSubmitter(runner, service, core, secret, rows);
             StepProgress progress = new StepProgress(listener);
             service.onStep(r -> {
@@ -130,9 +133,10 @@ public final class DistributedTrainer {
                 snapshots.at(epoch + 1, core.version(), phases);
                 snapshots.save(core.version(), progress.meanLoss());
             }
+            writer.finish();
             Network finalNetwork = initial.rebuild(phases.labels(), core.assemble());
             return new Result(finalNetwork, core, core.version(), service.bytesPushed(), service.pushes(), service.audits(),
-                    submitter.resubmitted, reference);
+                    submitter.resubmitted, reference, service.stepTimes().plus(writer.writeTimes()), WorkerTimes.of(submitter.reports));
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the parameter service on " + host + ": " + e.getMessage(), e);
         }
@@ -158,6 +162,8 @@ public final class DistributedTrainer {
         /** Every submission of the run gets the next number, so the service can refuse calls from superseded ones. */
         private int submissions;
         private int resubmitted;
+        /** Every finished task's report. */
+        private final List<RemoteWorker.Report> reports = new ArrayList<>();
 
         EpochSubmitter(EpochRunner runner, ParameterGrpcService service, ParameterServer core, String secret, int rows) {
             this.runner = runner;
@@ -174,7 +180,7 @@ public final class DistributedTrainer {
                 EpochSpec spec = new EpochSpec(epoch, submission, phase, start, config.workers(), config.batchPerWorker(), config.seed(),
                         rows, host, service.port(), secret, tls.trust(), config.auditEvery(), EpochSpec.DEFAULT_CALL_TIMEOUT);
                 try {
-                    runner.run(spec);
+                    reports.addAll(runner.run(spec));
                     return;
                 } catch (Exception e) { // SparkException is checked but undeclared by Scala's collect()
                     if (service.failure().isPresent()) {
@@ -203,13 +209,15 @@ public final class DistributedTrainer {
         private final boolean graph;
         private final List<String> names;
         private final TrainingConfig config;
+        private final SnapshotWriter writer;
         private volatile int epoch;
         private volatile long epochStart;
         private volatile int phase;
         private volatile ParamLabels labels;
 
-        Snapshots(Checkpointing checkpointing, ParameterServer core, Network network, TrainingConfig config) {
+        Snapshots(Checkpointing checkpointing, ParameterServer core, Network network, TrainingConfig config, SnapshotWriter writer) {
             this.checkpointing = checkpointing;
+            this.writer = writer;
             this.core = core;
             this.configJson = Dl4jNetworks.configJson(network);
             this.graph = Dl4jNetworks.isGraph(network);
@@ -236,7 +244,8 @@ public final class DistributedTrainer {
                 shards.add(new TrainState.ShardRecord(s.offset(), s.length(), s.statistic(), s.label(),
                         Fingerprint.of(params, s.start(), s.length())));
             }
-            checkpointing.sink().accept(new TrainState(version, epoch, epochStart, config.seed(), phase, configJson, graph, params, names,
+            // Taken here, in the step; written on the writer's thread, so the step does not wait for the filesystem.
+            writer.write(new TrainState(version, epoch, epochStart, config.seed(), phase, configJson, graph, params, names,
                     labels.labels(), TrainState.SchedulePhase.of(config.schedule()), shards, config.optimizer().describe(),
                     core.optimizerStates(), Double.isNaN(meanLoss) ? Double.MAX_VALUE : meanLoss, checkpointing.job()));
         }

@@ -70,10 +70,14 @@ public final class LocalTrainer {
                     int[] range = plan.slice(step, w);
                     DataSet batch = data.batch(plan.order(), range[0], range[1]);
                     Gradients g = network.gradient(batch);
-                    pushes.add(new WorkerPush(w, server.version(), g.samples(), g.lossSum(), trainable.gather(g.flat())));
+                    pushes.add(new WorkerPush(w, server.version(), g.samples(), g.lossSum(), RemoteWorker.packed(g, trainable)));
                 }
                 ParameterServer.StepReport report = server.step(pushes);
-                RemoteWorker.write(network, trainable, server.trainableValues());
+                Network current = network;
+                server.readTrainableValues(values -> {
+                    RemoteWorker.write(current, trainable, java.nio.FloatBuffer.wrap(values));
+                    return null;
+                });
                 totalSteps++;
                 epochSamples += report.samples();
                 epochLoss += report.meanLoss() * report.samples();

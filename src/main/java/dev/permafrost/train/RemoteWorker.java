@@ -2,12 +2,15 @@ package dev.permafrost.train;
 
 import dev.permafrost.network.Gradients;
 import dev.permafrost.network.Network;
+import dev.permafrost.ps.StepTimes;
 import dev.permafrost.ps.rpc.Messages;
 import dev.permafrost.ps.rpc.ParameterClient;
 import dev.permafrost.shard.Fingerprint;
+import dev.permafrost.shard.Shard;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.shard.TrainableLayout;
 
+import java.nio.FloatBuffer;
 import java.util.Map;
 
 /**
@@ -19,8 +22,9 @@ import java.util.Map;
  */
 public final class RemoteWorker {
 
-    /** What one worker did in one task. */
-    public record Report(int worker, int firstStep, int steps, long bytesPushed, int audits) implements java.io.Serializable {
+    /** What one worker did in one task, and where its time went. */
+    public record Report(int worker, String executor, int firstStep, int steps, long bytesPushed, int audits, StepTimes times)
+            implements java.io.Serializable {
     }
 
     private RemoteWorker() {
@@ -33,8 +37,11 @@ public final class RemoteWorker {
         long epochStartVersion = spec.epochStartVersion();
         int auditEvery = spec.auditEvery();
         TrainableLayout trainable = TrainableLayout.of(layout);
+        StepTimes.Clock clock = new StepTimes.Clock();
+        long t = System.nanoTime();
         Messages.TrainableValues current = client.pull(new Messages.Pull(worker, spec.submission(), phase, executor));
         write(network, trainable, current.values());
+        t = clock.lap(StepTimes.Part.PULL, t);
         int first = Math.toIntExact(current.version() - epochStartVersion);
         if (first < 0 || first > batches.steps()) {
             throw new IllegalStateException("worker " + worker + ": the server is at version " + current.version()
@@ -44,22 +51,46 @@ public final class RemoteWorker {
         int audits = 0;
         for (int step = first; step < batches.steps(); step++) {
             Gradients g = network.gradient(batches.batch(step));
+            t = clock.lap(StepTimes.Part.FORWARD_BACKWARD, t);
             long number = current.version() + 1; // the step this push is for, counted over the whole run as the server does
             boolean audit = step == first || step == batches.steps() - 1 || auditEvery <= 1 || number % auditEvery == 0;
             Map<Integer, Long> fingerprints = audit ? Fingerprint.ofFrozen(network.paramsView(), layout) : Map.of();
             if (audit) audits++;
-            float[] sums = trainable.gather(g.flat());
-            bytes += 4L * sums.length;
-            current = client.push(new Messages.Push(worker, spec.submission(), taskAttempt, current.version(), phase, g.samples(), g.lossSum(),
-                    executor, fingerprints, sums));
+            t = clock.lap(StepTimes.Part.FINGERPRINT, t);
+            var header = new Messages.PushHeader(worker, spec.submission(), taskAttempt, current.version(), phase, g.samples(), g.lossSum(),
+                    executor, fingerprints);
+            byte[] push = Messages.encode(header, trainable.elements(), out -> {
+                for (Shard s : trainable.shards()) g.copyRange(s.start(), s.length(), out);
+            });
+            bytes += push.length;
+            t = clock.lap(StepTimes.Part.ENCODE, t);
+            current = client.push(push);
+            t = clock.lap(StepTimes.Part.PUSH_ROUND_TRIP, t);
             write(network, trainable, current.values());
+            t = clock.lap(StepTimes.Part.WRITE_VALUES, t);
+            clock.countStep();
         }
-        return new Report(worker, first, batches.steps() - first, bytes, audits);
+        return new Report(worker, executor, first, batches.steps() - first, bytes, audits, clock.total());
     }
 
-    /** Writes the trainable shards' values, packed in trainable-layout order, into the network; frozen ranges are never touched. */
-    static void write(Network network, TrainableLayout trainable, float[] packed) {
-        trainable.requireLength(packed, "the server's answer");
-        trainable.scatter(packed, (shard, values, from) -> network.writeRange(shard.start(), values, from, shard.length()));
+    /** The trainable shards' gradients packed in trainable-layout order, copied out of the network's gradient view. */
+    static float[] packed(Gradients g, TrainableLayout trainable) {
+        float[] out = new float[trainable.elements()];
+        FloatBuffer to = FloatBuffer.wrap(out);
+        for (Shard s : trainable.shards()) g.copyRange(s.start(), s.length(), to);
+        return out;
+    }
+
+    /**
+     * Writes the trainable shards' values, packed in trainable-layout order, from the received message into the network
+     * (one copy); frozen ranges are never touched.
+     */
+    static void write(Network network, TrainableLayout trainable, FloatBuffer packed) {
+        if (packed.remaining() != trainable.elements()) {
+            throw new IllegalArgumentException("the server's answer holds " + packed.remaining() + " values; the trainable shards hold "
+                    + trainable.elements());
+        }
+        FloatBuffer source = packed.duplicate();
+        for (Shard s : trainable.shards()) network.writeRange(s.start(), source, s.length());
     }
 }

@@ -33,7 +33,7 @@ final class FingerprintAudit {
     }
 
     /** Why {@code push}, for {@code step}, fails the job; empty when it passes (and is then recorded). */
-    Optional<CheckFailedException> check(Messages.Push push, long step, ShardLayout layout, int phase) {
+    Optional<CheckFailedException> check(Messages.PushHeader push, long step, ShardLayout layout, int phase) {
         boolean required = auditEvery <= 1 || step % auditEvery == 0;
         int sent = push.fingerprints().size();
         if (!canonical.isEmpty() && (required || sent > 0) && !push.fingerprints().keySet().equals(canonical.keySet())) {

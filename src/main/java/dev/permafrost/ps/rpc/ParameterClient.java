@@ -42,7 +42,12 @@ public final class ParameterClient implements AutoCloseable {
 
     /** Pushes one step's gradients and returns the next version's trainable values once all workers have pushed. */
     public Messages.TrainableValues push(Messages.Push push) {
-        return Messages.decodeTrainableValues(call(Rpc.PUSH, Messages.encode(push)));
+        return push(Messages.encode(push));
+    }
+
+    /** The same for a push already encoded (by {@link Messages#encode(Messages.PushHeader, int, Messages.GradientWriter)}). */
+    public Messages.TrainableValues push(byte[] encodedPush) {
+        return Messages.decodeTrainableValues(call(Rpc.PUSH, encodedPush));
     }
 
     private byte[] call(io.grpc.MethodDescriptor<byte[], byte[]> method, byte[] request) {

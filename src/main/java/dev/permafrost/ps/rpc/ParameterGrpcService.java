@@ -1,6 +1,7 @@
 package dev.permafrost.ps.rpc;
 
 import dev.permafrost.ps.ParameterServer;
+import dev.permafrost.ps.StepTimes;
 import dev.permafrost.ps.WorkerPush;
 import dev.permafrost.shard.CheckFailedException;
 import io.grpc.Metadata;
@@ -47,6 +48,10 @@ public final class ParameterGrpcService implements AutoCloseable {
     private final FingerprintAudit audit;
     private volatile Optional<CheckFailedException> failure = Optional.empty();
     private volatile java.util.function.Consumer<ParameterServer.StepReport> onStep = r -> { };
+    /** The driver's share of every step; guarded by this service's lock. */
+    private final StepTimes.Clock clock = new StepTimes.Clock();
+    /** When the step being gathered got its first push. */
+    private long firstPushAt;
 
     private record Pending(Messages.Push push, StreamObserver<byte[]> reply) {
     }
@@ -169,7 +174,7 @@ public final class ParameterGrpcService implements AutoCloseable {
                 requireHealthy();
                 requireSubmission(pull.submission(), pull.worker());
                 requirePhase(pull.phase(), pull.worker());
-                reply.onNext(Messages.encode(trainableValues()));
+                reply.onNext(encodeTrainableValues());
             }
             reply.onCompleted();
         } catch (StatusRuntimeException e) {
@@ -184,7 +189,8 @@ public final class ParameterGrpcService implements AutoCloseable {
         byte[] answer = null;
         StatusRuntimeException error = null;
         try {
-            Messages.Push push = Messages.decodePush(request);
+            Messages.Push received = Messages.decodePush(request);
+            Messages.PushHeader push = received.header();
             bytesPushed.addAndGet(request.length);
             pushes.incrementAndGet();
             synchronized (this) {
@@ -200,7 +206,7 @@ public final class ParameterGrpcService implements AutoCloseable {
                 }
                 Pending previous = pending.get(push.worker());
                 if (previous != null) {
-                    if (push.taskAttempt() <= previous.push().taskAttempt()) {
+                    if (push.taskAttempt() <= previous.push().header().taskAttempt()) {
                         throw failJob("worker " + push.worker() + " (" + push.executor() + ") pushed twice for step " + (core.version() + 1)
                                 + " in submission " + submission + ": a worker pushes once per step");
                     }
@@ -211,14 +217,22 @@ public final class ParameterGrpcService implements AutoCloseable {
                 }
                 Optional<CheckFailedException> failed = audit.check(push, core.version() + 1, core.layout(), phase);
                 if (failed.isPresent()) throw failJob(failed.get());
-                pending.put(push.worker(), new Pending(push, reply));
+                if (pending.isEmpty()) firstPushAt = System.nanoTime();
+                pending.put(push.worker(), new Pending(received, reply));
                 if (pending.size() == workers) {
                     ready = new ArrayList<>(pending.values());
                     pending.clear();
                     try {
+                        clock.lap(StepTimes.Part.WAIT_FOR_WORKERS, firstPushAt);
                         ParameterServer.StepReport report = core.step(toWorkerPushes(ready));
-                        answer = Messages.encode(trainableValues());
+                        clock.add(StepTimes.Part.SUM, report.sumNanos());
+                        clock.add(StepTimes.Part.OPTIMIZER, report.optimizerNanos());
+                        long encodeFrom = System.nanoTime();
+                        answer = encodeTrainableValues();
+                        long encoded = clock.lap(StepTimes.Part.ENCODE_ANSWER, encodeFrom);
                         onStep.accept(report);
+                        clock.lap(StepTimes.Part.CHECKPOINT_SNAPSHOT, encoded);
+                        clock.countStep();
                     } catch (RuntimeException e) {
                         CheckFailedException check = e instanceof CheckFailedException c ? c : new CheckFailedException(e.getMessage());
                         failure = Optional.of(check);
@@ -291,15 +305,22 @@ public final class ParameterGrpcService implements AutoCloseable {
         }
     }
 
-    private Messages.TrainableValues trainableValues() {
-        return new Messages.TrainableValues(core.version(), phase, core.trainableValues());
+    /** The current version's answer: the core's packed values copied once, into the message. */
+    private byte[] encodeTrainableValues() {
+        long version = core.version();
+        return core.readTrainableValues(values -> Messages.encodeTrainableValues(version, phase, values));
+    }
+
+    /** The driver's share of the steps so far: waiting for pushes, summing, the optimizer, the answer, snapshots. */
+    public synchronized StepTimes stepTimes() {
+        return clock.total();
     }
 
     private static List<WorkerPush> toWorkerPushes(List<Pending> ready) {
         List<WorkerPush> out = new ArrayList<>(ready.size());
         for (Pending p : ready) {
-            Messages.Push push = p.push();
-            out.add(new WorkerPush(push.worker(), push.version(), push.samples(), push.lossSum(), push.gradientSums()));
+            Messages.PushHeader push = p.push().header();
+            out.add(new WorkerPush(push.worker(), push.version(), push.samples(), push.lossSum(), p.push().gradientSums()));
         }
         return out;
     }

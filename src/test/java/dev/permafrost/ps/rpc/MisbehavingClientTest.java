@@ -56,7 +56,8 @@ class MisbehavingClientTest {
     }
 
     private Messages.Push push(int worker, int taskAttempt, Map<Integer, Long> fingerprints, int gradients) {
-        return new Messages.Push(worker, 0, taskAttempt, core.version(), 0, 4, 1.0, "rogue-executor", fingerprints, new float[gradients]);
+        return Messages.Push.of(new Messages.PushHeader(worker, 0, taskAttempt, core.version(), 0, 4, 1.0, "rogue-executor", fingerprints),
+                new float[gradients]);
     }
 
     private void assertJobFailedNaming(ParameterClient.ParameterServiceException refused, String... words) {
