@@ -1,6 +1,7 @@
 package dev.permafrost.cli;
 
 import dev.permafrost.freeze.Label;
+import dev.permafrost.ps.StepTimes;
 import dev.permafrost.ps.rpc.AuditRecord;
 import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.shard.Shard;
@@ -26,7 +27,19 @@ final class RunReport {
     record Metrics(String job, int rows, long droppedRows, int workers, int batchPerWorker, int epochs, long steps, double seconds,
                    double samplesPerSecond, long bytesPushedPerStep, long trainableElements, long frozenElements,
                    int resubmittedEpochs, Double testAccuracy, String optimizer, int checkpointsWritten, double checkpointSeconds,
-                   long checkpointBytes, Long resumedFromVersion) {
+                   long checkpointBytes, Long resumedFromVersion, StepBreakdown stepTimes) {
+    }
+
+    /**
+     * Where a step's time went, in milliseconds per step: on the driver (its parts of the step, and the checkpoint
+     * writes on their own thread) and on every worker; {@code taskStartSeconds} is the time from submitting each epoch
+     * to its first task asking for values (routing rows, shipping the model, starting tasks, building networks).
+     */
+    record StepBreakdown(long driverSteps, Map<String, Double> driverMsPerStep, double taskStartSeconds, List<WorkerBreakdown> workers) {
+    }
+
+    /** One worker's parts of its steps on one executor. */
+    record WorkerBreakdown(int worker, String executor, long steps, Map<String, Double> msPerStep) {
     }
 
     /** A frozen parameter of the written model.zip compared, bit for bit, with the values it was frozen with. */
@@ -52,7 +65,39 @@ final class RunReport {
         return new Metrics(job, rows, dropped, c.workers(), c.batchPerWorker(), c.epochs(), r.steps(), seconds, samples / seconds,
                 r.bytesPushed() / Math.max(1, r.steps()), r.server().layout().elements(Label.TRAINABLE),
                 r.server().layout().elements(Label.FROZEN), r.resubmissions(), accuracy, c.optimizer().describe(), checkpoints.count,
-                checkpoints.seconds, checkpoints.lastBytes, resumedFrom);
+                checkpoints.seconds, checkpoints.lastBytes, resumedFrom, breakdown(r));
+    }
+
+    static StepBreakdown breakdown(DistributedTrainer.Result r) {
+        List<WorkerBreakdown> workers = r.workerTimes().stream()
+                .map(w -> new WorkerBreakdown(w.worker(), w.executor(), w.times().steps(), w.times().millisPerStep())).toList();
+        return new StepBreakdown(r.driverTimes().steps(), r.driverTimes().millisPerStep(), r.taskStartSeconds(), workers);
+    }
+
+    /** The run's one-line step summary: the workers' parts averaged over workers, then the driver's. */
+    static String stepLine(DistributedTrainer.Result r) {
+        StringBuilder sb = new StringBuilder("per step (ms): workers");
+        String sep = " ";
+        for (StepTimes.Part p : StepTimes.Part.values()) {
+            double sum = 0;
+            long steps = 0;
+            for (var w : r.workerTimes()) {
+                sum += w.times().nanos(p);
+                steps += w.times().steps();
+            }
+            if (sum > 0 && steps > 0) {
+                sb.append(sep).append(p.label()).append(' ').append(String.format(java.util.Locale.ROOT, "%.2f", sum / 1e6 / steps));
+                sep = ", ";
+            }
+        }
+        sb.append("; driver");
+        sep = " ";
+        for (var e : r.driverTimes().millisPerStep().entrySet()) {
+            sb.append(sep).append(e.getKey()).append(' ').append(String.format(java.util.Locale.ROOT, "%.2f", e.getValue()));
+            sep = ", ";
+        }
+        sb.append(String.format(java.util.Locale.ROOT, "; task start-up %.1f s in all", r.taskStartSeconds()));
+        return sb.toString();
     }
 
     /**

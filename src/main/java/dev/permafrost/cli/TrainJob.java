@@ -93,7 +93,7 @@ final class TrainJob {
             CheckpointLog checkpoints = new CheckpointLog(store, out);
             Optional<TrainState> resume;
             try (SparkEpochRunner runner = new SparkEpochRunner(sc, train.rows(), train.width(), train.classes())) {
-                DistributedTrainer.requireRunnable(train.count(), config.workers(), runner);
+                DistributedTrainer.requireRunnable(train.count(), config.workers(), config.batchPerWorker(), runner);
                 // Every input is known good now: only here may --fresh or --overwrite discard checkpoints.
                 resume = resumePoint(store, files, start, identity, out);
                 started = System.nanoTime();
@@ -107,6 +107,7 @@ final class TrainJob {
             out.printf(Locale.ROOT, "done: %d steps in %.1f s (%,.0f samples/s), %,d bytes pushed per step, %s%s%n",
                     result.steps(), seconds, samples / seconds, result.bytesPushed() / Math.max(1, result.steps()), auditLine(result),
                     accuracy.map(a -> String.format(Locale.ROOT, "; test accuracy %.4f", a)).orElse(""));
+            out.println(RunReport.stepLine(result));
 
             saveModel(result.network(), files, outDir);
             Network written = Dl4jNetworks.load(files.local(outDir + "/model.zip"));

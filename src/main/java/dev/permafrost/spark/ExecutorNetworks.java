@@ -20,10 +20,15 @@ final class ExecutorNetworks {
     }
 
     static Network get(String job, int worker, long broadcastId, WorkerModel model) {
-        String key = job + "/" + worker;
+        return get(job, worker + "", broadcastId, model::build);
+    }
+
+    /** The network kept under {@code job/part} for this broadcast, built by {@code build} when there is none yet. */
+    static Network get(String job, String part, long broadcastId, java.util.function.Supplier<Network> build) {
+        String key = job + "/" + part;
         Entry e = BY_WORKER.get(key);
         if (e == null || e.broadcastId() != broadcastId) {
-            e = new Entry(broadcastId, model.build());
+            e = new Entry(broadcastId, build.get());
             BY_WORKER.put(key, e);
         }
         return e.network();

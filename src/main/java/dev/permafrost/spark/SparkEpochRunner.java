@@ -1,5 +1,9 @@
 package dev.permafrost.spark;
 
+import dev.permafrost.freeze.ParamLabels;
+import dev.permafrost.network.FrozenPrefix;
+import dev.permafrost.network.Network;
+import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.train.EpochPlan;
 import dev.permafrost.train.EpochRunner;
 import dev.permafrost.train.EpochSpec;
@@ -9,15 +13,21 @@ import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 import scala.reflect.ClassTag$;
 import scala.reflect.ClassTag;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * Runs an epoch as one Spark barrier stage: the rows are keyed by the worker that takes them this epoch (a
@@ -30,29 +40,81 @@ public final class SparkEpochRunner implements EpochRunner {
     private final int width;
     private final int classes;
     private final String job = UUID.randomUUID().toString();
+    private final boolean featurizeOnce;
+    private final Consumer<String> log;
     private Broadcast<byte[]> model;
+    /** The phase's rows as the frozen prefix's outputs, kept in Spark's storage; empty when the phase trains on the rows. */
+    private Optional<Featurized> featurized = Optional.empty();
+    /** The published phase whose prefix outputs are still to be computed, at the first epoch that knows the batch size. */
+    private Optional<WorkerModel> toFeaturize = Optional.empty();
+
+    private record Featurized(FrozenPrefix prefix, JavaRDD<Example> rows, int width) {
+    }
 
     public SparkEpochRunner(JavaSparkContext sc, JavaRDD<Example> rows, int width, int classes) {
+        this(sc, rows, width, classes, false, line -> { });
+    }
+
+    /**
+     * With {@code featurizeOnce}, each freeze phase whose frozen layers form a valid prefix has the prefix's outputs
+     * computed once on the executors and trains the rest on them; {@code log} hears what was decided and why.
+     */
+    public SparkEpochRunner(JavaSparkContext sc, JavaRDD<Example> rows, int width, int classes, boolean featurizeOnce,
+                            Consumer<String> log) {
         this.sc = sc;
         this.rows = rows;
         this.width = width;
         this.classes = classes;
+        this.featurizeOnce = featurizeOnce;
+        this.log = log;
     }
 
     @Override
     public void publish(WorkerModel next) {
         if (model != null) model.destroy();
+        featurized.ifPresent(f -> f.rows().unpersist(false));
+        featurized = Optional.empty();
         model = sc.broadcast(next.encode());
+        toFeaturize = featurizeOnce ? Optional.of(next) : Optional.empty();
+    }
+
+    /** Computes the phase's prefix outputs once, where the phase allows it; says why not otherwise. */
+    private void featurize(WorkerModel next, int chunkRows) {
+        Network network = next.build();
+        FrozenPrefix.Decision decision = FrozenPrefix.decide(network, new ParamLabels(network.params(), next.labels()), next.layout());
+        if (decision.prefix().isEmpty()) {
+            log.accept("featurize-once: not used in freeze phase " + next.phase() + ": " + decision.reason());
+            return;
+        }
+        FrozenPrefix prefix = decision.prefix().get();
+        Map<Integer, Long> canonical = Fingerprint.ofFrozen(FloatBuffer.wrap(next.params()), next.layout());
+        long started = System.nanoTime();
+        sc.setJobDescription("Permafrost: frozen prefix outputs for freeze phase " + next.phase());
+        JavaRDD<Example> features = rows.mapPartitions(new PrefixFeatures(model, prefix, canonical, chunkRows))
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        long count = features.count();
+        int featureWidth = features.first().features().length;
+        featurized = Optional.of(new Featurized(prefix, features, featureWidth));
+        List<String> names = network.params().layerNames();
+        log.accept(String.format(Locale.ROOT, "featurize-once: freeze phase %d: layers %s..%s computed once for %,d rows in %.1f s "
+                        + "(%d features per row, kept serialized in memory and on disk); training runs layers %s..%s",
+                next.phase(), names.get(0), names.get(prefix.layers() - 1), count, (System.nanoTime() - started) / 1e9, featureWidth,
+                names.get(prefix.layers()), names.get(names.size() - 1)));
     }
 
     @Override
     public List<RemoteWorker.Report> run(EpochSpec spec) {
         int workers = spec.workers();
-        JavaPairRDD<Integer, Example> keyed = rows.mapPartitionsToPair(it -> route(it, spec));
+        toFeaturize.ifPresent(next -> featurize(next, spec.batchPerWorker()));
+        toFeaturize = Optional.empty();
+        JavaRDD<Example> input = featurized.map(Featurized::rows).orElse(rows);
+        int inputWidth = featurized.map(Featurized::width).orElse(width);
+        JavaPairRDD<Integer, Example> keyed = input.mapPartitionsToPair(it -> route(it, spec));
         JavaPairRDD<Integer, Example> byWorker = keyed.partitionBy(new WorkerPartitioner(workers));
         ClassTag<RemoteWorker.Report> tag = ClassTag$.MODULE$.apply(RemoteWorker.Report.class);
         sc.setJobDescription("Permafrost epoch " + spec.epoch() + " (" + workers + " workers)");
-        Object collected = byWorker.rdd().barrier().mapPartitions(new WorkerTask(spec, model, job, width, classes), false, tag).collect();
+        Object collected = byWorker.rdd().barrier().mapPartitions(new WorkerTask(spec, model, job, inputWidth, classes,
+                featurized.map(Featurized::prefix)), false, tag).collect();
         return new ArrayList<>(Arrays.asList((RemoteWorker.Report[]) collected));
     }
 
@@ -96,6 +158,7 @@ public final class SparkEpochRunner implements EpochRunner {
 
     @Override
     public void close() {
+        featurized.ifPresent(f -> f.rows().unpersist(false));
         if (model != null) model.destroy();
         ExecutorNetworks.forget(job);
     }

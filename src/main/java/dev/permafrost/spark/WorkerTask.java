@@ -1,11 +1,14 @@
 package dev.permafrost.spark;
 
 import dev.permafrost.data.LabeledData;
+import dev.permafrost.freeze.ParamLabels;
+import dev.permafrost.network.FrozenPrefix;
 import dev.permafrost.network.Network;
 import dev.permafrost.train.EpochSpec;
 import dev.permafrost.train.RemoteWorker;
 import dev.permafrost.train.WorkerBatches;
 import dev.permafrost.train.WorkerModel;
+import dev.permafrost.train.WorkerNetwork;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.broadcast.Broadcast;
@@ -19,6 +22,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /** The body of one barrier task: worker {@code partitionId} runs its part of the epoch against the parameter service. */
 final class WorkerTask extends AbstractFunction1<Iterator<Tuple2<Integer, Example>>, Iterator<RemoteWorker.Report>>
@@ -28,13 +32,16 @@ final class WorkerTask extends AbstractFunction1<Iterator<Tuple2<Integer, Exampl
     private final String job;
     private final int width;
     private final int classes;
+    /** Set when the rows are the frozen prefix's outputs (the worker then trains the suffix); null otherwise, as Optional does not serialize. */
+    private final FrozenPrefix prefix;
 
-    WorkerTask(EpochSpec spec, Broadcast<byte[]> model, String job, int width, int classes) {
+    WorkerTask(EpochSpec spec, Broadcast<byte[]> model, String job, int width, int classes, Optional<FrozenPrefix> prefix) {
         this.spec = spec;
         this.model = model;
         this.job = job;
         this.width = width;
         this.classes = classes;
+        this.prefix = prefix.orElse(null);
     }
 
     @Override
@@ -43,17 +50,20 @@ final class WorkerTask extends AbstractFunction1<Iterator<Tuple2<Integer, Exampl
         int worker = ctx.partitionId();
         LocalRows local = LocalRows.of(JavaConverters.asJavaIterator(rows), spec.rows(), width, classes);
         WorkerModel wm = WorkerModel.decode(model.value());
-        Network network = ExecutorNetworks.get(job, worker, model.id(), wm);
+        Network whole = ExecutorNetworks.get(job, worker, model.id(), wm);
+        WorkerNetwork network = prefix == null ? WorkerNetwork.whole(whole, wm.layout())
+                : WorkerNetwork.suffix(whole, ExecutorNetworks.get(job, worker + "/suffix", model.id(),
+                () -> prefix.suffix(whole, new ParamLabels(whole.params(), wm.labels()), wm.params())), prefix.paramOffset(), wm.layout());
         WorkerBatches batches = WorkerBatches.of(local.data(), spec.plan(), worker, local::localIndex);
         String executor = executorName();
         try (var client = spec.client()) {
-            RemoteWorker.Report report = RemoteWorker.runEpoch(network, wm.layout(), spec, batches, worker, ctx.stageAttemptNumber(), client,
+            RemoteWorker.Report report = RemoteWorker.runEpoch(network, spec, batches, worker, ctx.stageAttemptNumber(), client,
                     executor);
             return JavaConverters.asScalaIterator(List.of(report).iterator());
         }
     }
 
-    private static String executorName() {
+    static String executorName() {
         String id = SparkEnv.get() == null ? "?" : SparkEnv.get().executorId();
         String host;
         try {

@@ -30,7 +30,7 @@ public final class DistributedTrainer {
     /** The outcome of a run. */
     public record Result(Network network, ParameterServer server, long steps, long bytesPushed, long pushes,
                          List<AuditRecord> audits, int resubmissions, FrozenReference frozenReference, StepTimes driverTimes,
-                         List<WorkerTimes> workerTimes) {
+                         List<WorkerTimes> workerTimes, double taskStartSeconds) {
     }
 
     /**
@@ -80,7 +80,7 @@ public final class DistributedTrainer {
     public Result fit(Network initial, int rows, EpochRunner runner, TrainingListener listener, Optional<TrainState> resume,
                       Checkpointing checkpointing) {
         int w = config.workers();
-        requireRunnable(rows, w, runner);
+        requireRunnable(rows, w, config.batchPerWorker(), runner);
         FreezePhases phases = FreezePhases.plan(config.schedule(), initial.params(), config.maxShardLength());
         int firstEpoch = resume.map(TrainState::epoch).orElse(0);
         if (resume.isPresent()) {
@@ -136,7 +136,8 @@ public final class DistributedTrainer {
             writer.finish();
             Network finalNetwork = initial.rebuild(phases.labels(), core.assemble());
             return new Result(finalNetwork, core, core.version(), service.bytesPushed(), service.pushes(), service.audits(),
-                    submitter.resubmitted, reference, service.stepTimes().plus(writer.writeTimes()), WorkerTimes.of(submitter.reports));
+                    submitter.resubmitted, reference, service.stepTimes().plus(writer.writeTimes()), WorkerTimes.of(submitter.reports),
+                    service.taskStartNanos() / 1e9);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the parameter service on " + host + ": " + e.getMessage(), e);
         }
@@ -144,7 +145,16 @@ public final class DistributedTrainer {
 
     /** Fails, saying what to change, when {@code workers} cannot run on these rows or the runner's free slots. */
     public static void requireRunnable(int rows, int workers, EpochRunner runner) {
+        requireRunnable(rows, workers, 1, runner);
+    }
+
+    /** The same, also requiring one full global batch ({@code workers x batchPerWorker} rows): every step is one. */
+    public static void requireRunnable(int rows, int workers, int batchPerWorker, EpochRunner runner) {
         if (rows < workers) throw new IllegalArgumentException("the dataset has " + rows + " rows, fewer than the " + workers + " workers");
+        if (rows < (long) workers * batchPerWorker) {
+            throw new IllegalArgumentException("the dataset has " + rows + " rows, fewer than one global batch of " + workers + " workers x "
+                    + batchPerWorker + " rows; lower train.batch-per-worker or the workers");
+        }
         if (runner.slots() >= 0 && runner.slots() < workers) {
             throw new IllegalArgumentException("the cluster has " + runner.slots() + " free task slots but " + workers + " workers were "
                     + "asked for; every worker runs as one task of a barrier stage, all at once. Lower --workers to at most "

@@ -4,9 +4,10 @@ import java.util.Random;
 
 /**
  * Which rows each worker takes at each step of one epoch. The order depends only on the seed and the epoch, so
- * a retried or resumed epoch sees the same split. Every worker takes the same number of steps; the last global
- * batch may be short and is split as evenly as possible (sizes differ by at most one); rows that cannot give
- * every worker at least one sample are left out and counted.
+ * a retried or resumed epoch sees the same split. Every step is a full global batch and every worker takes exactly
+ * {@code batchPerWorker} rows of it; the rows after the last full batch are left out of this epoch and counted
+ * (another epoch's shuffle takes them). Equal minibatch sizes matter beyond averaging: BLAS picks its kernel by matrix
+ * size, so a frozen prefix's outputs, computed once in chunks of that size, are bit for bit what every step computes.
  */
 public record EpochPlan(int[] order, int workers, int batchPerWorker, int steps, int droppedRows) {
 
@@ -21,23 +22,14 @@ public record EpochPlan(int[] order, int workers, int batchPerWorker, int steps,
             order[j] = t;
         }
         int global = workers * batchPerWorker;
-        int full = rows / global;
-        int rest = rows - full * global;
-        int steps = full + (rest >= workers ? 1 : 0);
-        int dropped = rest >= workers ? 0 : rest;
-        return new EpochPlan(order, workers, batchPerWorker, steps, dropped);
+        int steps = rows / global;
+        return new EpochPlan(order, workers, batchPerWorker, steps, rows - steps * global);
     }
 
     /** Rows {@code [from, to)} of {@link #order} for this worker at this step. */
     public int[] slice(int step, int worker) {
-        int global = workers * batchPerWorker;
-        int start = step * global;
-        int size = Math.min(global, order.length - droppedRows - start);
-        int base = size / workers;
-        int extra = size % workers;
-        int from = start + worker * base + Math.min(worker, extra);
-        int len = base + (worker < extra ? 1 : 0);
-        return new int[]{from, from + len};
+        int from = (step * workers + worker) * batchPerWorker;
+        return new int[]{from, from + batchPerWorker};
     }
 
     /** For every row, the worker that takes it this epoch, or -1 for a left-out row. */

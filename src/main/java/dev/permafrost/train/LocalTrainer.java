@@ -73,7 +73,7 @@ public final class LocalTrainer {
                     pushes.add(new WorkerPush(w, server.version(), g.samples(), g.lossSum(), RemoteWorker.packed(g, trainable)));
                 }
                 ParameterServer.StepReport report = server.step(pushes);
-                Network current = network;
+                WorkerNetwork current = WorkerNetwork.whole(network, server.layout());
                 server.readTrainableValues(values -> {
                     RemoteWorker.write(current, trainable, java.nio.FloatBuffer.wrap(values));
                     return null;

@@ -31,12 +31,12 @@ public final class RemoteWorker {
     }
 
     /** Runs one worker's part of an epoch; {@code taskAttempt} is Spark's restart count of the stage (0 outside Spark). */
-    public static Report runEpoch(Network network, ShardLayout layout, EpochSpec spec, WorkerBatches batches, int worker, int taskAttempt,
+    public static Report runEpoch(WorkerNetwork network, EpochSpec spec, WorkerBatches batches, int worker, int taskAttempt,
                                   ParameterClient client, String executor) {
         int phase = spec.phase();
         long epochStartVersion = spec.epochStartVersion();
         int auditEvery = spec.auditEvery();
-        TrainableLayout trainable = TrainableLayout.of(layout);
+        TrainableLayout trainable = TrainableLayout.of(network.layout());
         StepTimes.Clock clock = new StepTimes.Clock();
         long t = System.nanoTime();
         Messages.TrainableValues current = client.pull(new Messages.Pull(worker, spec.submission(), phase, executor));
@@ -54,13 +54,13 @@ public final class RemoteWorker {
             t = clock.lap(StepTimes.Part.FORWARD_BACKWARD, t);
             long number = current.version() + 1; // the step this push is for, counted over the whole run as the server does
             boolean audit = step == first || step == batches.steps() - 1 || auditEvery <= 1 || number % auditEvery == 0;
-            Map<Integer, Long> fingerprints = audit ? Fingerprint.ofFrozen(network.paramsView(), layout) : Map.of();
+            Map<Integer, Long> fingerprints = audit ? network.frozenFingerprints() : Map.of();
             if (audit) audits++;
             t = clock.lap(StepTimes.Part.FINGERPRINT, t);
             var header = new Messages.PushHeader(worker, spec.submission(), taskAttempt, current.version(), phase, g.samples(), g.lossSum(),
                     executor, fingerprints);
             byte[] push = Messages.encode(header, trainable.elements(), out -> {
-                for (Shard s : trainable.shards()) g.copyRange(s.start(), s.length(), out);
+                for (Shard s : trainable.shards()) network.copyGradient(g, s, out);
             });
             bytes += push.length;
             t = clock.lap(StepTimes.Part.ENCODE, t);
@@ -85,12 +85,12 @@ public final class RemoteWorker {
      * Writes the trainable shards' values, packed in trainable-layout order, from the received message into the network
      * (one copy); frozen ranges are never touched.
      */
-    static void write(Network network, TrainableLayout trainable, FloatBuffer packed) {
+    static void write(WorkerNetwork network, TrainableLayout trainable, FloatBuffer packed) {
         if (packed.remaining() != trainable.elements()) {
             throw new IllegalArgumentException("the server's answer holds " + packed.remaining() + " values; the trainable shards hold "
                     + trainable.elements());
         }
         FloatBuffer source = packed.duplicate();
-        for (Shard s : trainable.shards()) network.writeRange(s.start(), source, s.length());
+        for (Shard s : trainable.shards()) network.write(s, source);
     }
 }

@@ -47,7 +47,7 @@ public final class ThreadEpochRunner implements EpochRunner {
             futures.add(pool.submit(() -> {
                 if (networks[worker] == null) networks[worker] = model.build();
                 try (var client = spec.client()) {
-                    return RemoteWorker.runEpoch(networks[worker], model.layout(), spec, WorkerBatches.of(data, plan, worker),
+                    return RemoteWorker.runEpoch(WorkerNetwork.whole(networks[worker], model.layout()), spec, WorkerBatches.of(data, plan, worker),
                             worker, 0, client, "thread-" + worker);
                 }
             }));

@@ -52,6 +52,10 @@ public final class ParameterGrpcService implements AutoCloseable {
     private final StepTimes.Clock clock = new StepTimes.Clock();
     /** When the step being gathered got its first push. */
     private long firstPushAt;
+    /** From each submission to its first pull: routing rows, shipping the model, starting tasks and building networks. */
+    private long submittedAt;
+    private boolean firstPullSeen = true;
+    private long taskStartNanos;
 
     private record Pending(Messages.Push push, StreamObserver<byte[]> reply) {
     }
@@ -145,6 +149,8 @@ public final class ParameterGrpcService implements AutoCloseable {
                 throw new IllegalArgumentException("submission " + newSubmission + " is not after " + submission);
             }
             submission = newSubmission;
+            submittedAt = System.nanoTime();
+            firstPullSeen = false;
         }
         abortWaiting(Status.ABORTED.withDescription("superseded by submission " + newSubmission).asRuntimeException());
     }
@@ -174,6 +180,10 @@ public final class ParameterGrpcService implements AutoCloseable {
                 requireHealthy();
                 requireSubmission(pull.submission(), pull.worker());
                 requirePhase(pull.phase(), pull.worker());
+                if (!firstPullSeen) {
+                    firstPullSeen = true;
+                    taskStartNanos += System.nanoTime() - submittedAt;
+                }
                 reply.onNext(encodeTrainableValues());
             }
             reply.onCompleted();
@@ -309,6 +319,11 @@ public final class ParameterGrpcService implements AutoCloseable {
     private byte[] encodeTrainableValues() {
         long version = core.version();
         return core.readTrainableValues(values -> Messages.encodeTrainableValues(version, phase, values));
+    }
+
+    /** Time from submitting each epoch's tasks to the first of them pulling, summed over submissions. */
+    public synchronized long taskStartNanos() {
+        return taskStartNanos;
     }
 
     /** The driver's share of the steps so far: waiting for pushes, summing, the optimizer, the answer, snapshots. */
