@@ -60,6 +60,7 @@ final class TrainJob {
         String dataPath = s.required("data.path", "--data PATH");
         int checkpointEvery = atLeast(s, "train.checkpoint-every", 0);
         int maxTries = atLeast(s, "train.max-epoch-attempts", 1);
+        boolean featurizeOnce = s.root().getBoolean("train.featurize-once");
         CheckpointStore.requireKeep(s.root().getInt("train.keep-checkpoints"));
         SparkSession spark = SparkSessions.start(master(s), "permafrost " + kind.name().toLowerCase(Locale.ROOT));
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -92,7 +93,8 @@ final class TrainJob {
             CheckpointStore store = new CheckpointStore(files, outDir + "/checkpoints", s.root().getInt("train.keep-checkpoints"));
             CheckpointLog checkpoints = new CheckpointLog(store, out);
             Optional<TrainState> resume;
-            try (SparkEpochRunner runner = new SparkEpochRunner(sc, train.rows(), train.width(), train.classes())) {
+            try (SparkEpochRunner runner = new SparkEpochRunner(sc, train.rows(), train.width(), train.classes(),
+                    featurizeOnce, out::println)) {
                 DistributedTrainer.requireRunnable(train.count(), config.workers(), config.batchPerWorker(), runner);
                 // Every input is known good now: only here may --fresh or --overwrite discard checkpoints.
                 resume = resumePoint(store, files, start, identity, out);

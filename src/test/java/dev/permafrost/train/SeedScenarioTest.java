@@ -98,7 +98,7 @@ class SeedScenarioTest {
 
         assertEquals(8, rec.atFreeze.size());
         assertTrue(rec.atFreeze.containsKey("pretrained.bn.mean") && rec.atFreeze.containsKey("pretrained.bn.log10stdev"));
-        assertEquals(2 * 94, rec.stepsAfterFreeze);
+        assertEquals(2 * (data.size() / 64), rec.stepsAfterFreeze, "two epochs of full global batches of 2 x 32");
         assertEquals(rec.stepsAfterFreeze - 1, rec.headMoves, "the head must move at every step");
         // Before the freeze, everything trained: weights by Adam, BatchNorm statistics by DL4J's rule.
         for (String name : List.of("pretrained.fc1.W", "pretrained.bn.mean", "pretrained.bn.log10stdev", "pretrained.fc2.b")) {
