@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
@@ -17,8 +18,13 @@ final class ScratchDirs implements AutoCloseable {
     private Path defaultExport;
     private boolean defaultExportExisted = true;
 
+    private final Thread onExit = new Thread(this::close, "anchor-scratch-cleanup");
+    private final AtomicBoolean closed = new AtomicBoolean();
+
     ScratchDirs() throws IOException {
         root = Files.createTempDirectory("permafrost-dl4j-anchor");
+        // Also when the JVM is stopped (Ctrl-C, the benchmark command giving up): the exported minibatches are large.
+        Runtime.getRuntime().addShutdownHook(onExit);
     }
 
     /** DL4J's export directory, as a URI Hadoop's FileSystem resolves to the local disk. */
@@ -38,6 +44,14 @@ final class ScratchDirs implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        if (Thread.currentThread() != onExit) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onExit);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting anyway; the hook then finds this instance closed
+            }
+        }
         deleteTree(root);
         if (defaultExport != null && !defaultExportExisted && Files.exists(defaultExport)) {
             System.err.println("anchor: removing " + defaultExport + ", which DL4J created during this run");

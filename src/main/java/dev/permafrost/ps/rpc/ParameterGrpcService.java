@@ -99,7 +99,10 @@ public final class ParameterGrpcService implements AutoCloseable {
                 .addMethod(Rpc.PULL, ServerCalls.asyncUnaryCall(this::pull))
                 .addMethod(Rpc.PUSH, ServerCalls.asyncUnaryCall(this::push))
                 .build();
+        // Handlers run on the transport's own threads: they only check, record and, on a step's last push, compute the
+        // step; handing each call to another thread first cost a thread switch per call on small machines.
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.port()))
+                .directExecutor()
                 .maxInboundMessageSize(settings.maxMessageBytes(core.layout().shards().size()))
                 .addService(ServerInterceptors.intercept(service, new SecretCheck(settings.secret())));
         if (settings.tls().enabled()) builder.sslContext(settings.tls().server());
