@@ -51,7 +51,7 @@ final class AnchorRun {
                 if (!arg.startsWith("-Dpermafrost.lib") && !arg.startsWith("-agentlib")) command.add(arg);
             }
             command.addAll(List.of("-cp", classpath, MAIN, "--idx", idx.toString(), "--batch", Integer.toString(batch),
-                    "--epochs", Integer.toString(epochs), "--rows", Integer.toString(rows), "--out", out.toString()));
+                    "--epochs", Integer.toString(epochs), "--rows", Integer.toString(rows), "--classes", "5", "--out", out.toString()));
             if (frozen) {
                 Path params = dir.resolve("pretrained.bin");
                 ByteBuffer b = LittleEndian.allocate(4 + LittleEndian.floatsSize(pretrained.length), 0x50464150);

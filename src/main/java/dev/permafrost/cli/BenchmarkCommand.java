@@ -102,7 +102,7 @@ final class BenchmarkCommand implements Callable<Integer> {
         }
         Optional<Path> kernelResults = noKernels ? Optional.empty() : kernels;
         String md = new BenchmarkReport(rows, epochs, anchorEpochs, anchor.isPresent(), results, notes,
-                kernelResults.map(BenchmarkReport::kernelTable)).markdown();
+                kernelResults.map(BenchmarkReport::kernelTable)).markdown() + BenchmarkReport.keptChangeLog(report);
         Files.writeString(report, md, StandardCharsets.UTF_8);
         System.out.print(md);
         return 0;

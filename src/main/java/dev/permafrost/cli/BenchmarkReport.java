@@ -154,6 +154,21 @@ final class BenchmarkReport {
         return sb.toString();
     }
 
+    /** The heading of the hand-kept record of changes and their effects, which a rewrite keeps as it is. */
+    static final String CHANGE_LOG = "## Changes, predicted and measured";
+
+    /** The existing report's change record (from its heading to the end), or nothing. */
+    static String keptChangeLog(java.nio.file.Path report) {
+        try {
+            if (!Files.exists(report)) return "";
+            String old = Files.readString(report, StandardCharsets.UTF_8);
+            int at = old.indexOf(CHANGE_LOG);
+            return at < 0 ? "" : "\n" + old.substring(at);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read " + report + ": " + e.getMessage(), e);
+        }
+    }
+
     private static double perSecond(String timeUnit) {
         return switch (timeUnit) {
             case "s" -> 1;
