@@ -49,6 +49,7 @@ public record FrozenPrefix(int layers, int paramOffset, int firstSuffixParam) im
         int k = 0;
         while (k < built.length && built[k] instanceof org.deeplearning4j.nn.layers.FrozenLayer) k++;
         List<String> names = labels.table().layerNames();
+        if (layout.frozen().isEmpty()) return Decision.no("nothing is frozen");
         if (k == 0) return Decision.no("no frozen prefix: the first layer (" + names.get(0) + ") trains");
         if (k == built.length) return Decision.no("every layer is frozen: nothing trains");
         for (int i = k; i < built.length; i++) {

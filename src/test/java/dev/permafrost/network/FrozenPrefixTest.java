@@ -40,7 +40,7 @@ class FrozenPrefixTest {
     @Test
     void invalidPrefixesAreSkippedWithTheirReason() {
         Network plain = Dl4jNetworks.of(FashionMlp.build(10, 3));
-        assertTrue(decide(plain).reason().contains("first layer (pretrained.fc1) trains"), decide(plain).reason());
+        assertEquals("nothing is frozen", decide(plain).reason());
         String above = decide(plain, FashionMlp.FC2 + ".*").reason();
         assertTrue(above.contains("no frozen prefix"), above);
         var dropout = new ModelSpec(784, List.of(new ModelSpec.LayerSpec("pretrained.fc1", "dense", 32, "relu", 0.5),
