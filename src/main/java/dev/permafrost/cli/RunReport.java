@@ -33,7 +33,8 @@ final class RunReport {
     /**
      * Where a step's time went, in milliseconds per step: on the driver (its parts of the step, and the checkpoint
      * writes on their own thread) and on every worker; {@code taskStartSeconds} is the time from submitting each epoch
-     * to its first task asking for values (routing rows, shipping the model, starting tasks, building networks).
+     * to its first task asking for values (routing rows, shipping the model, starting tasks, building networks and, in
+     * a freeze phase's first epoch, computing the frozen prefix's outputs once).
      */
     record StepBreakdown(long driverSteps, Map<String, Double> driverMsPerStep, double taskStartSeconds, List<WorkerBreakdown> workers) {
     }

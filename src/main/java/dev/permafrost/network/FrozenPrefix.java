@@ -83,7 +83,18 @@ public record FrozenPrefix(int layers, int paramOffset, int firstSuffixParam) im
                 return Decision.no(s.describe() + " spans the boundary between layer " + names.get(k - 1) + " and " + names.get(k));
             }
         }
-        return new Decision(Optional.of(new FrozenPrefix(k, Math.toIntExact(offset), firstSuffixParam)), "");
+        FrozenPrefix prefix = new FrozenPrefix(k, Math.toIntExact(offset), firstSuffixParam);
+        if (conf.getInputPreProcess(k) != null) {
+            return Decision.no("layer " + names.get(k) + " reshapes the prefix's output (" + conf.getInputPreProcess(k).getClass().getSimpleName()
+                    + "); computing the prefix once covers flat outputs");
+        }
+        // A trial pass on the driver: a prefix whose output is not one flat row per example is not cached.
+        try {
+            prefix.features(network, org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, network.inputs()));
+        } catch (RuntimeException e) {
+            return Decision.no("the prefix's output is not one flat row per example (" + e.getMessage() + ")");
+        }
+        return new Decision(Optional.of(prefix), "");
     }
 
     /** The prefix's output for a batch of rows, one flat row per input row, in inference mode (as FrozenLayer runs it). */

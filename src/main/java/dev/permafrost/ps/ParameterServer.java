@@ -197,6 +197,10 @@ public final class ParameterServer {
     }
 
     private void validate(WorkerPush p) {
+        if (p.gradientSums().position() != 0) {
+            throw new IllegalArgumentException("worker " + p.worker() + "'s push is read from index 0; its buffer is at position "
+                    + p.gradientSums().position());
+        }
         if (p.gradientSums().limit() != trainableLayout.elements()) {
             throw new IllegalArgumentException("worker " + p.worker() + "'s push holds " + p.gradientSums().limit()
                     + " values; the trainable shards hold " + trainableLayout.elements());

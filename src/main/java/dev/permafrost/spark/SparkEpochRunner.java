@@ -4,6 +4,7 @@ import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.network.FrozenPrefix;
 import dev.permafrost.network.Network;
 import dev.permafrost.shard.Fingerprint;
+import dev.permafrost.shard.FrozenCopyMismatchException;
 import dev.permafrost.train.EpochPlan;
 import dev.permafrost.train.EpochRunner;
 import dev.permafrost.train.EpochSpec;
@@ -92,8 +93,23 @@ public final class SparkEpochRunner implements EpochRunner {
         sc.setJobDescription("Permafrost: frozen prefix outputs for freeze phase " + next.phase());
         JavaRDD<Example> features = rows.mapPartitions(new PrefixFeatures(model, prefix, canonical, chunkRows))
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
-        long count = features.count();
-        int featureWidth = features.first().features().length;
+        long count;
+        int featureWidth;
+        try {
+            count = features.count();
+            featureWidth = features.first().features().length;
+        } catch (RuntimeException e) {
+            features.unpersist(false);
+            String why = String.valueOf(e.getMessage());
+            if (why.contains(FrozenCopyMismatchException.class.getSimpleName())) {
+                // An executor's frozen copy differs from the canonical one: a failed check, not a reason to retry.
+                throw new FrozenCopyMismatchException("computing the frozen prefix's outputs in freeze phase " + next.phase() + ": "
+                        + why.lines().filter(l -> l.contains(FrozenCopyMismatchException.class.getSimpleName())).findFirst().orElse(why));
+            }
+            log.accept("featurize-once: not used in freeze phase " + next.phase() + ": computing the prefix's outputs failed ("
+                    + why.lines().findFirst().orElse(why) + "); training on the rows");
+            return;
+        }
         featurized = Optional.of(new Featurized(prefix, features, featureWidth));
         List<String> names = network.params().layerNames();
         log.accept(String.format(Locale.ROOT, "featurize-once: freeze phase %d: layers %s..%s computed once for %,d rows in %.1f s "
@@ -105,8 +121,9 @@ public final class SparkEpochRunner implements EpochRunner {
     @Override
     public List<RemoteWorker.Report> run(EpochSpec spec) {
         int workers = spec.workers();
-        toFeaturize.ifPresent(next -> featurize(next, spec.batchPerWorker()));
+        Optional<WorkerModel> pending = toFeaturize;
         toFeaturize = Optional.empty();
+        pending.ifPresent(next -> featurize(next, spec.batchPerWorker()));
         JavaRDD<Example> input = featurized.map(Featurized::rows).orElse(rows);
         int inputWidth = featurized.map(Featurized::width).orElse(width);
         JavaPairRDD<Integer, Example> keyed = input.mapPartitionsToPair(it -> route(it, spec));

@@ -192,6 +192,8 @@ public final class DistributedTrainer {
                 try {
                     reports.addAll(runner.run(spec));
                     return;
+                } catch (CheckFailedException e) {
+                    throw e; // a failed check (a frozen copy differs) is not retried
                 } catch (Exception e) { // SparkException is checked but undeclared by Scala's collect()
                     if (service.failure().isPresent()) {
                         // The service's reason, of its own type: a failed check exits 1, not 2.

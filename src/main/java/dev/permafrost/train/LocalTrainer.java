@@ -33,9 +33,9 @@ public final class LocalTrainer {
     }
 
     public Result fit(Network initial, LabeledData data, TrainingListener listener) {
-        if (data.size() < config.workers()) {
-            throw new IllegalArgumentException("the dataset has " + data.size() + " rows, fewer than the " + config.workers()
-                    + " workers: every worker needs at least one sample per step");
+        if (data.size() < (long) config.workers() * config.batchPerWorker()) {
+            throw new IllegalArgumentException("the dataset has " + data.size() + " rows, fewer than one global batch of "
+                    + config.workers() + " workers x " + config.batchPerWorker() + " rows; lower train.batch-per-worker or the workers");
         }
         if (initial.outputs() != data.classes()) {
             throw new IllegalArgumentException("the network predicts " + initial.outputs() + " classes but the data has "

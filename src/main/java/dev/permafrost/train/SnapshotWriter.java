@@ -32,26 +32,45 @@ final class SnapshotWriter implements AutoCloseable {
         this.sink = sink;
     }
 
-    /** Hands a snapshot over; throws the failure of an earlier write, if any. */
+    /** How long a step waits for the writer to catch up before the job fails: the store is then taken as stalled. */
+    static final long STALL_MINUTES = 10;
+
+    /** Hands a snapshot over; throws the failure of an earlier write, if any, or when the writer has been stuck too long. */
     void write(TrainState state) {
         requireNoFailure();
-        slots.acquireUninterruptibly();
-        thread.execute(() -> {
-            long start = System.nanoTime();
-            try {
-                if (failure == null) sink.accept(state);
-            } catch (RuntimeException e) {
-                failure = e;
-            } catch (Error e) {
-                failure = new IllegalStateException("writing a checkpoint failed: " + e, e);
-            } finally {
-                synchronized (this) {
-                    writeNanos += System.nanoTime() - start;
-                    written++;
-                }
-                slots.release();
+        try {
+            if (!slots.tryAcquire(STALL_MINUTES, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("checkpoint writes have been " + IN_FLIGHT + " snapshots behind for " + STALL_MINUTES
+                        + " minutes: the checkpoint store is stalled; check the output file system");
             }
-        });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the checkpoint writer", e);
+        }
+        try {
+            thread.execute(() -> writeNow(state));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            slots.release();
+            throw new IllegalStateException("the checkpoint writer is closed", e);
+        }
+    }
+
+    /** On the writer's thread: writes one snapshot unless an earlier write failed, and frees its slot. */
+    private void writeNow(TrainState state) {
+        long start = System.nanoTime();
+        try {
+            if (failure == null) sink.accept(state);
+        } catch (RuntimeException e) {
+            failure = e;
+        } catch (Error e) {
+            failure = new IllegalStateException("writing a checkpoint failed: " + e, e);
+        } finally {
+            synchronized (this) {
+                writeNanos += System.nanoTime() - start;
+                written++;
+            }
+            slots.release();
+        }
     }
 
     /** Waits until every snapshot handed over is written, then throws the first write's failure, if any. */
