@@ -24,9 +24,10 @@ import java.util.Optional;
  * and no randomness acts in them, so each row's output is a pure function of the row. Training the rest (the suffix)
  * on those outputs then gives the same gradients, bit for bit, as training the whole network on the rows.
  * {@code paramOffset} is where the suffix's parameters start in the flat vector: a MultiLayerNetwork lays its
- * parameters out layer by layer, so the suffix's flat vector is the whole one from there on.
+ * parameters out layer by layer, so the suffix's flat vector is the whole one from there on. {@code outputWidth} is the
+ * width of one row of the prefix's output, found by a trial pass on the driver.
  */
-public record FrozenPrefix(int layers, int paramOffset, int firstSuffixParam) implements java.io.Serializable {
+public record FrozenPrefix(int layers, int paramOffset, int firstSuffixParam, int outputWidth) implements java.io.Serializable {
 
     /** Whether a network and freeze phase have a prefix to compute once, and if not, why. */
     public record Decision(Optional<FrozenPrefix> prefix, String reason) {
@@ -83,18 +84,19 @@ public record FrozenPrefix(int layers, int paramOffset, int firstSuffixParam) im
                 return Decision.no(s.describe() + " spans the boundary between layer " + names.get(k - 1) + " and " + names.get(k));
             }
         }
-        FrozenPrefix prefix = new FrozenPrefix(k, Math.toIntExact(offset), firstSuffixParam);
+        FrozenPrefix prefix = new FrozenPrefix(k, Math.toIntExact(offset), firstSuffixParam, 0);
         if (conf.getInputPreProcess(k) != null) {
             return Decision.no("layer " + names.get(k) + " reshapes the prefix's output (" + conf.getInputPreProcess(k).getClass().getSimpleName()
                     + "); computing the prefix once covers flat outputs");
         }
         // A trial pass on the driver: a prefix whose output is not one flat row per example is not cached.
         try {
-            prefix.features(network, org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, network.inputs()));
+            INDArray trial = prefix.features(network, org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2,
+                    network.inputs()));
+            return new Decision(Optional.of(new FrozenPrefix(k, prefix.paramOffset(), firstSuffixParam, (int) trial.size(1))), "");
         } catch (RuntimeException e) {
             return Decision.no("the prefix's output is not one flat row per example (" + e.getMessage() + ")");
         }
-        return new Decision(Optional.of(prefix), "");
     }
 
     /** The prefix's output for a batch of rows, one flat row per input row, in inference mode (as FrozenLayer runs it). */

@@ -93,11 +93,10 @@ public final class SparkEpochRunner implements EpochRunner {
         sc.setJobDescription("Permafrost: frozen prefix outputs for freeze phase " + next.phase());
         JavaRDD<Example> features = rows.mapPartitions(new PrefixFeatures(model, prefix, canonical, chunkRows))
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        int featureWidth = prefix.outputWidth();
         long count;
-        int featureWidth;
         try {
             count = features.count();
-            featureWidth = features.first().features().length;
         } catch (RuntimeException e) {
             features.unpersist(false);
             String why = String.valueOf(e.getMessage());

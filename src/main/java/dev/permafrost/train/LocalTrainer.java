@@ -61,6 +61,7 @@ public final class LocalTrainer {
 
             EpochPlan plan = EpochPlan.of(data.size(), config.workers(), config.batchPerWorker(), config.seed(), epoch);
             TrainableLayout trainable = server.trainableLayout();
+            WorkerNetwork current = WorkerNetwork.whole(network, server.layout());
             long started = System.nanoTime();
             long epochSamples = 0;
             double epochLoss = 0;
@@ -70,10 +71,9 @@ public final class LocalTrainer {
                     int[] range = plan.slice(step, w);
                     DataSet batch = data.batch(plan.order(), range[0], range[1]);
                     Gradients g = network.gradient(batch);
-                    pushes.add(new WorkerPush(w, server.version(), g.samples(), g.lossSum(), RemoteWorker.packed(g, trainable)));
+                    pushes.add(new WorkerPush(w, server.version(), g.samples(), g.lossSum(), RemoteWorker.packed(current, g, trainable)));
                 }
                 ParameterServer.StepReport report = server.step(pushes);
-                WorkerNetwork current = WorkerNetwork.whole(network, server.layout());
                 server.readTrainableValues(values -> {
                     RemoteWorker.write(current, trainable, java.nio.FloatBuffer.wrap(values));
                     return null;

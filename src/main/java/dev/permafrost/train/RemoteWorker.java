@@ -1,13 +1,10 @@
 package dev.permafrost.train;
 
 import dev.permafrost.network.Gradients;
-import dev.permafrost.network.Network;
 import dev.permafrost.ps.StepTimes;
 import dev.permafrost.ps.rpc.Messages;
 import dev.permafrost.ps.rpc.ParameterClient;
-import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.shard.Shard;
-import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.shard.TrainableLayout;
 
 import java.nio.FloatBuffer;
@@ -59,9 +56,7 @@ public final class RemoteWorker {
             t = clock.lap(StepTimes.Part.FINGERPRINT, t);
             var header = new Messages.PushHeader(worker, spec.submission(), taskAttempt, current.version(), phase, g.samples(), g.lossSum(),
                     executor, fingerprints);
-            byte[] push = Messages.encode(header, trainable.elements(), out -> {
-                for (Shard s : trainable.shards()) network.copyGradient(g, s, out);
-            });
+            byte[] push = Messages.encode(header, trainable.elements(), out -> network.copyGradients(g, trainable, out));
             bytes += push.length;
             t = clock.lap(StepTimes.Part.ENCODE, t);
             current = client.push(push);
@@ -74,10 +69,9 @@ public final class RemoteWorker {
     }
 
     /** The trainable shards' gradients packed in trainable-layout order, copied out of the network's gradient view. */
-    static float[] packed(Gradients g, TrainableLayout trainable) {
+    static float[] packed(WorkerNetwork network, Gradients g, TrainableLayout trainable) {
         float[] out = new float[trainable.elements()];
-        FloatBuffer to = FloatBuffer.wrap(out);
-        for (Shard s : trainable.shards()) g.copyRange(s.start(), s.length(), to);
+        network.copyGradients(g, trainable, FloatBuffer.wrap(out));
         return out;
     }
 

@@ -5,6 +5,7 @@ import dev.permafrost.network.Network;
 import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.shard.Shard;
 import dev.permafrost.shard.ShardLayout;
+import dev.permafrost.shard.TrainableLayout;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.nio.FloatBuffer;
@@ -58,9 +59,9 @@ public final class WorkerNetwork {
         return trained.gradient(batch);
     }
 
-    /** One shard's gradient, straight from the trained network's gradient view into {@code out}. */
-    public void copyGradient(Gradients g, Shard s, FloatBuffer out) {
-        g.copyRange(s.start() - suffixOffset, s.length(), out);
+    /** The trainable shards' gradients in trainable-layout order, straight from the trained network's gradient view into {@code out}. */
+    public void copyGradients(Gradients g, TrainableLayout trainable, FloatBuffer out) {
+        for (Shard s : trainable.shards()) g.copyRange(s.start() - suffixOffset, s.length(), out);
     }
 
     /** One trainable shard's new values, from the received message into the trained network. */
