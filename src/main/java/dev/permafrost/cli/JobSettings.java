@@ -111,10 +111,30 @@ public record JobSettings(Config config) {
                     + e.getMessage());
         }
         for (Config l : entries) {
-            layers.add(new ModelSpec.LayerSpec(l.getString("name"), l.getString("type"), l.hasPath("out") ? l.getInt("out") : 0,
-                    l.hasPath("activation") ? l.getString("activation") : "identity", l.hasPath("dropout") ? l.getDouble("dropout") : 0));
+            String name = l.getString("name");
+            layers.add(new ModelSpec.LayerSpec(name, l.getString("type"), l.hasPath("out") ? l.getInt("out") : 0,
+                    l.hasPath("activation") ? l.getString("activation") : "identity", l.hasPath("dropout") ? l.getDouble("dropout") : 0,
+                    ints(l, "kernel", name), ints(l, "stride", name), ints(l, "padding", name),
+                    l.hasPath("pooling") ? l.getString("pooling") : "max"));
         }
-        return new ModelSpec(m.getInt("inputs"), layers);
+        return new ModelSpec(m.getInt("inputs"), ints(m, "input-shape", null), layers);
+    }
+
+    /** model.input-shape: [channels, height, width], or empty for flat rows. */
+    public List<Integer> inputShape() {
+        return ints(root().getConfig("model"), "input-shape", null);
+    }
+
+    /** A number or a list of numbers ([height, width], [channels, height, width]); empty when not set. */
+    private static List<Integer> ints(Config c, String key, String layer) {
+        if (!c.hasPath(key)) return List.of();
+        String where = layer == null ? "model." + key : "layer '" + layer + "': " + key;
+        try {
+            if (c.getValue(key).valueType() == com.typesafe.config.ConfigValueType.NUMBER) return List.of(c.getInt(key));
+            return List.copyOf(c.getIntList(key));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(where + " must be a whole number or a list of whole numbers, e.g. 3 or [3, 3]: " + e.getMessage());
+        }
     }
 
     public OptimizerConfig optimizer() {

@@ -166,7 +166,7 @@ final class TrainJob {
         Map<String, String> f = new LinkedHashMap<>();
         f.put("model.source-sha256", sourceSha256.orElse("none: built from model.layers"));
         f.put("model.spec", kind == Kind.PRETRAIN ? s.modelSpec().toString()
-                : "loaded; replace-head-classes = " + s.root().getInt("model.replace-head-classes"));
+                : "loaded; replace-head-classes = " + s.root().getInt("model.replace-head-classes") + "; input-shape = " + s.inputShape());
         f.put("model.seed", Long.toString(s.root().getLong("model.seed")));
         f.put("data.path", train.path());
         f.put("data.rows", Integer.toString(train.count()));
@@ -252,11 +252,19 @@ final class TrainJob {
     }
 
     private static StartingModel startingModel(JobSettings s, Kind kind, HadoopFiles files, long seed) {
-        if (kind == Kind.PRETRAIN) return new StartingModel(Dl4jNetworks.of(s.modelSpec().build(s.root().getLong("model.seed"))), Optional.empty());
+        if (kind == Kind.PRETRAIN) {
+            return new StartingModel(Dl4jNetworks.readingRows(Dl4jNetworks.of(s.modelSpec().build(s.root().getLong("model.seed"))), List.of()),
+                    Optional.empty());
+        }
         String path = s.required("model.path", "--model PATH");
         if (!files.exists(path)) throw new IllegalArgumentException("model " + path + " does not exist: pass the model.zip of a pretrain run");
         java.nio.file.Path local = files.local(path);
-        Network n = Dl4jNetworks.load(local);
+        Network n;
+        try {
+            n = Dl4jNetworks.readingRows(Dl4jNetworks.load(local), s.inputShape());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model " + path + ": " + e.getMessage(), e);
+        }
         String sha;
         try (var in = Files.newInputStream(local)) {
             sha = Sha256.hex(in);

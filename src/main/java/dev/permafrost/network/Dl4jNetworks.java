@@ -7,6 +7,8 @@ import dev.permafrost.model.ParamTable;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
@@ -75,6 +77,41 @@ public final class Dl4jNetworks {
         throw new IllegalArgumentException("not a DL4J network: " + network);
     }
 
+    /**
+     * The network reading flat rows of {@code channels * height * width} values when {@code inputShape} =
+     * [channels, height, width] is given: a model whose input layer reads images with no reshape in front of it (a
+     * model built with {@code InputType.convolutional}, as DL4J's zoo builds them) gets DL4J's
+     * {@link FeedForwardToCnnPreProcessor} there. That reshape passes image-shaped input through unchanged, so the
+     * model still reads images as before, and no parameter changes. Then a trial pass over two zero rows on this
+     * machine proves the network reads rows of {@link Network#inputs()} values, so a model that cannot fails here,
+     * before any data is read, with the fix.
+     */
+    public static Network readingRows(Network network, java.util.List<Integer> inputShape) {
+        Network n = network;
+        if (!inputShape.isEmpty()) {
+            if (inputShape.size() != 3) throw new IllegalArgumentException("model.input-shape = " + inputShape + "; give [channels, height, width]");
+            var reshape = new FeedForwardToCnnPreProcessor(inputShape.get(1), inputShape.get(2), inputShape.get(0));
+            n = network instanceof Mln m ? m.withInputReshape(reshape) : ((Graph) network).withInputReshape(reshape);
+        }
+        int width;
+        try {
+            width = n.inputs();
+            n.output(Nd4j.zeros(DataType.FLOAT, 2, width));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("the model cannot read flat rows" + (inputShape.isEmpty() ? "" : " of " + inputShape + " images")
+                    + " (DL4J: " + firstLine(e) + "). " + (inputShape.isEmpty()
+                    ? "If it reads images, set model.input-shape = [channels, height, width], e.g. [1, 28, 28]."
+                    : "Check model.input-shape against the shape the model was built for."), e);
+        }
+        return n;
+    }
+
+    private static String firstLine(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
     public static boolean isGraph(Network network) {
         return network instanceof Graph;
     }
@@ -137,6 +174,18 @@ public final class Dl4jNetworks {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** A model that already reshapes its input: it must reshape to the shape the job gives. */
+    private static Network requireSameReshape(Network network, org.deeplearning4j.nn.conf.InputPreProcessor existing,
+                                              FeedForwardToCnnPreProcessor wanted) {
+        if (existing instanceof FeedForwardToCnnPreProcessor p && p.getNumChannels() == wanted.getNumChannels()
+                && p.getInputHeight() == wanted.getInputHeight() && p.getInputWidth() == wanted.getInputWidth()) {
+            return network;
+        }
+        throw new IllegalArgumentException("the model already reads rows through " + existing.getClass().getSimpleName()
+                + (existing instanceof FeedForwardToCnnPreProcessor p ? " as " + p.getNumChannels() + "x" + p.getInputHeight() + "x" + p.getInputWidth()
+                + " (channels x height x width)" : "") + ": set model.input-shape to that shape, or leave it empty ([])");
     }
 
     /** Shared mechanics of both network kinds over a flat parameter row vector. */
@@ -283,7 +332,20 @@ public final class Dl4jNetworks {
 
         @Override
         public int inputs() {
+            if (base.getInputPreProcess(0) instanceof FeedForwardToCnnPreProcessor p) {
+                return Math.toIntExact(p.getInputHeight() * p.getInputWidth() * p.getNumChannels());
+            }
             return (int) net.layerInputSize(0);
+        }
+
+        /** The same network with this reshape in front of its first layer, unless one is there. */
+        Network withInputReshape(FeedForwardToCnnPreProcessor reshape) {
+            if (base.getInputPreProcess(0) != null) return requireSameReshape(this, base.getInputPreProcess(0), reshape);
+            MultiLayerConfiguration c = base.clone();
+            c.getInputPreProcessors().put(0, reshape);
+            MultiLayerNetwork next = new MultiLayerNetwork(c);
+            next.init(row(paramsCopy()), false);
+            return of(next);
         }
 
         @Override
@@ -352,11 +414,37 @@ public final class Dl4jNetworks {
 
         @Override
         public int inputs() {
-            String input = graph.getConfiguration().getNetworkInputs().get(0);
-            for (var e : graph.getConfiguration().getVertexInputs().entrySet()) {
-                if (e.getValue().contains(input) && graph.getLayer(e.getKey()) != null) return (int) graph.layerInputSize(e.getKey());
+            for (String reader : inputReaders(base)) {
+                if (base.getVertices().get(reader) instanceof LayerVertex lv && lv.getPreProcessor() instanceof FeedForwardToCnnPreProcessor p) {
+                    return Math.toIntExact(p.getInputHeight() * p.getInputWidth() * p.getNumChannels());
+                }
+                if (graph.getLayer(reader) != null) return (int) graph.layerInputSize(reader);
             }
-            throw new IllegalStateException("no layer reads the graph input " + input);
+            throw new IllegalStateException("no layer reads the graph input " + base.getNetworkInputs().get(0));
+        }
+
+        /** The vertices that read the network's input directly. */
+        private static List<String> inputReaders(ComputationGraphConfiguration conf) {
+            String input = conf.getNetworkInputs().get(0);
+            List<String> out = new ArrayList<>();
+            for (var e : conf.getVertexInputs().entrySet()) if (e.getValue().contains(input)) out.add(e.getKey());
+            return out;
+        }
+
+        /** The same graph with this reshape in front of every layer that reads the input, unless one is there. */
+        Network withInputReshape(FeedForwardToCnnPreProcessor reshape) {
+            ComputationGraphConfiguration c = base.clone();
+            for (String reader : inputReaders(c)) {
+                if (!(c.getVertices().get(reader) instanceof LayerVertex lv)) {
+                    throw new IllegalArgumentException("vertex '" + reader + "' reads the graph input directly and is not a layer, so the "
+                            + "flat rows cannot be reshaped for it: give the graph a first layer that reads the input");
+                }
+                if (lv.getPreProcessor() != null) return requireSameReshape(this, lv.getPreProcessor(), reshape);
+                lv.setPreProcessor(reshape.clone());
+            }
+            ComputationGraph next = new ComputationGraph(c);
+            next.init(row(paramsCopy()), false);
+            return of(next);
         }
 
         @Override
