@@ -88,7 +88,16 @@ final class FrozenLayers {
         for (Map.Entry<String, GraphVertex> e : c.getVertices().entrySet()) {
             int index = layerNames.indexOf(e.getKey());
             if (index < 0 || !(e.getValue() instanceof LayerVertex lv)) continue;
-            if (!hasParams(labels, index) || !labels.layerFullyFrozen(index)) continue;
+            if (!hasParams(labels, index)) {
+                // A layer without parameters inside a frozen backbone (dropout, pooling) runs in inference mode with it,
+                // as in a MultiLayerNetwork: everything below it is frozen and every layer it feeds first is frozen.
+                if (upstreamFrozen(e.getKey(), inputs, labels, layerNames, new java.util.HashSet<>())
+                        && nextLayersWithParamsFrozen(e.getKey(), inputs, labels, layerNames)) {
+                    lv.getLayerConf().setLayer(named(new FrozenLayer(lv.getLayerConf().getLayer()), lv.getLayerConf().getLayer()));
+                }
+                continue;
+            }
+            if (!labels.layerFullyFrozen(index)) continue;
             if (upstreamFrozen(e.getKey(), inputs, labels, layerNames, new java.util.HashSet<>())) {
                 lv.getLayerConf().setLayer(named(new FrozenLayer(lv.getLayerConf().getLayer()), lv.getLayerConf().getLayer()));
             } else {
@@ -114,6 +123,31 @@ final class FrozenLayers {
             if (!upstreamFrozen(in, inputs, labels, layerNames, seen)) return false;
         }
         return true;
+    }
+
+    /**
+     * True when the first layers with parameters above this vertex (through vertices without parameters) are all
+     * fully frozen, and there is at least one.
+     */
+    private static boolean nextLayersWithParamsFrozen(String vertex, Map<String, List<String>> inputs, ParamLabels labels,
+                                                      List<String> layerNames) {
+        java.util.Deque<String> todo = new java.util.ArrayDeque<>(List.of(vertex));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        boolean any = false;
+        while (!todo.isEmpty()) {
+            String v = todo.pop();
+            for (Map.Entry<String, List<String>> e : inputs.entrySet()) {
+                if (!e.getValue().contains(v) || !seen.add(e.getKey())) continue;
+                int index = layerNames.indexOf(e.getKey());
+                if (index >= 0 && hasParams(labels, index)) {
+                    if (!labels.layerFullyFrozen(index)) return false;
+                    any = true;
+                } else {
+                    todo.push(e.getKey());
+                }
+            }
+        }
+        return any;
     }
 
     private static void refuseBatchNormWithTrainableBelow(Layer layer, ParamLabels labels, int index) {

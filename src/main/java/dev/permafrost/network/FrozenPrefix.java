@@ -2,32 +2,56 @@ package dev.permafrost.network;
 
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.NamedParam;
+import dev.permafrost.model.ParamTable;
 import dev.permafrost.shard.Shard;
 import dev.permafrost.shard.ShardLayout;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * The frozen layers at the bottom of a network, when their output can be computed once and kept: the first
- * {@code layers} layers are all wrapped as DL4J's {@code FrozenLayer}, so they run in inference mode and learn nothing,
- * and no randomness acts in them, so each row's output is a pure function of the row. Training the rest (the suffix)
- * on those outputs then gives the same gradients, bit for bit, as training the whole network on the rows.
- * {@code paramOffset} is where the suffix's parameters start in the flat vector: a MultiLayerNetwork lays its
- * parameters out layer by layer, so the suffix's flat vector is the whole one from there on. {@code outputWidth} is the
- * width of one row of the prefix's output, found by a trial pass on the driver.
+ * The frozen part at the bottom of a network, when its output can be computed once and kept: every layer in it is
+ * wrapped as DL4J's {@code FrozenLayer} (so it runs in inference mode: dropout and weight noise do nothing, BatchNorm
+ * uses its running statistics) or has no parameters and no dropout, so each row's output is a pure function of the
+ * row. The part ends at one boundary: the last of the first {@code layers} layers of a MultiLayerNetwork, or one vertex
+ * of a ComputationGraph through which everything above reaches the input. Training the rest (the suffix) on the
+ * boundary's outputs then gives the same gradients, bit for bit, as training the whole network on the rows.
+ * <p>
+ * {@code paramOffset} is where the suffix's parameters start in the flat vector: the frozen part's parameters must all
+ * come first, so the suffix's flat vector is the whole one from there on. {@code outputWidth} is the width of one
+ * row of the boundary's output (as the layer above reads it, after any reshape), found by a trial pass on the driver;
+ * an image-shaped output is kept flat, channels first, and {@code imageShape} = [channels, height, width] makes the
+ * suffix read it as the image again. {@code prefixVertices} are a graph's vertices below and at the boundary.
  */
-public record FrozenPrefix(int layers, int paramOffset, int firstSuffixParam, int outputWidth) implements java.io.Serializable {
+public record FrozenPrefix(boolean graph, String boundary, String firstTrained, int layers, List<String> prefixVertices,
+                           int paramOffset, int firstSuffixParam, int outputWidth, List<Integer> imageShape) implements java.io.Serializable {
+
+    public FrozenPrefix {
+        prefixVertices = List.copyOf(prefixVertices);
+        imageShape = List.copyOf(imageShape);
+    }
 
     /** Whether a network and freeze phase have a prefix to compute once, and if not, why. */
     public record Decision(Optional<FrozenPrefix> prefix, String reason) {
@@ -36,21 +60,30 @@ public record FrozenPrefix(int layers, int paramOffset, int firstSuffixParam, in
         }
     }
 
+    /** What the log says: the frozen part and where training starts. */
+    public String describe() {
+        return (graph ? "the " + prefixVertices.size() + " vertices up to " + boundary : layers + " layers up to " + boundary)
+                + "; training starts at " + firstTrained;
+    }
+
     /**
      * Decides for {@code network}, as built for a freeze phase (frozen layers wrapped), its labels and the server's
-     * shard layout. Not valid: a computation graph (not covered yet), no frozen bottom layer, nothing left to train,
-     * a frozen layer above a trainable one, dropout or weight noise at or below the boundary, a shard across the
-     * boundary.
+     * shard layout. Not valid: nothing frozen or nothing left to train, no frozen part at the bottom, a frozen layer
+     * above a trainable one (MultiLayerNetwork), no single boundary vertex (graph), frozen parameters laid out after
+     * trainable ones, a shard across the boundary, an output that is neither flat nor an image.
      */
     public static Decision decide(Network network, ParamLabels labels, ShardLayout layout) {
-        if (!(network.model() instanceof MultiLayerNetwork net)) {
-            return Decision.no("the model is a ComputationGraph; computing a frozen prefix once covers MultiLayerNetwork models");
-        }
+        if (layout.frozen().isEmpty()) return Decision.no("nothing is frozen");
+        if (layout.trainable().isEmpty()) return Decision.no("every parameter is frozen: nothing trains");
+        if (network.model() instanceof MultiLayerNetwork net) return decideLayers(network, net, labels, layout);
+        return decideGraph(network, (ComputationGraph) network.model(), labels, layout);
+    }
+
+    private static Decision decideLayers(Network network, MultiLayerNetwork net, ParamLabels labels, ShardLayout layout) {
         org.deeplearning4j.nn.api.Layer[] built = net.getLayers();
         int k = 0;
         while (k < built.length && built[k] instanceof org.deeplearning4j.nn.layers.FrozenLayer) k++;
         List<String> names = labels.table().layerNames();
-        if (layout.frozen().isEmpty()) return Decision.no("nothing is frozen");
         if (k == 0) return Decision.no("no frozen prefix: the first layer (" + names.get(0) + ") trains");
         if (k == built.length) return Decision.no("every layer is frozen: nothing trains");
         for (int i = k; i < built.length; i++) {
@@ -59,79 +92,208 @@ public record FrozenPrefix(int layers, int paramOffset, int firstSuffixParam, in
                         + ", so the frozen layers are not a prefix");
             }
         }
-        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
-        for (int i = 0; i < k; i++) {
-            Layer layer = FrozenLayers.unwrap(conf.getConf(i).getLayer());
-            if (layer.getIDropout() != null) {
-                return Decision.no("layer " + names.get(i) + " has dropout upstream of the boundary: its output is random");
-            }
-            if (layer instanceof BaseLayer b && b.getWeightNoise() != null) {
-                return Decision.no("layer " + names.get(i) + " has weight noise upstream of the boundary: its output is random");
-            }
+        // Layers without parameters or dropout right above (pooling, activations) run the same in training: they join
+        // the frozen part, so their outputs are computed once too.
+        while (k < built.length - 1 && built[k].numParams() == 0
+                && FrozenLayers.unwrap(net.getLayerWiseConfigurations().getConf(k).getLayer()).getIDropout() == null) {
+            k++;
         }
-        int firstSuffixParam = labels.table().size();
-        long offset = labels.table().totalLength();
-        for (int p = 0; p < labels.table().size(); p++) {
-            NamedParam param = labels.table().get(p);
-            if (param.layerIndex() >= k) {
-                firstSuffixParam = p;
-                offset = param.offset();
-                break;
-            }
-        }
-        for (Shard s : layout.shards()) {
-            if (s.start() < offset && s.end() > offset) {
-                return Decision.no(s.describe() + " spans the boundary between layer " + names.get(k - 1) + " and " + names.get(k));
-            }
-        }
-        FrozenPrefix prefix = new FrozenPrefix(k, Math.toIntExact(offset), firstSuffixParam, 0);
-        if (conf.getInputPreProcess(k) != null) {
-            return Decision.no("layer " + names.get(k) + " reshapes the prefix's output (" + conf.getInputPreProcess(k).getClass().getSimpleName()
-                    + "); computing the prefix once covers flat outputs");
-        }
-        // A trial pass on the driver: a prefix whose output is not one flat row per example is not cached.
-        try {
-            INDArray trial = prefix.features(network, org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2,
-                    network.inputs()));
-            return new Decision(Optional.of(new FrozenPrefix(k, prefix.paramOffset(), firstSuffixParam, (int) trial.size(1))), "");
-        } catch (RuntimeException e) {
-            return Decision.no("the prefix's output is not one flat row per example (" + e.getMessage() + ")");
-        }
+        Set<String> prefixLayers = new HashSet<>(names.subList(0, k));
+        FrozenPrefix draft = new FrozenPrefix(false, names.get(k - 1), names.get(k), k, List.of(), 0, 0, 0, List.of());
+        return finish(network, labels, layout, prefixLayers, draft);
     }
 
-    /** The prefix's output for a batch of rows, one flat row per input row, in inference mode (as FrozenLayer runs it). */
-    public INDArray features(Network network, INDArray rows) {
-        MultiLayerNetwork net = (MultiLayerNetwork) network.model();
-        INDArray out = net.feedForwardToLayer(layers - 1, rows, false).get(layers);
-        if (out.rank() != 2) {
-            throw new IllegalStateException("the frozen prefix's output has rank " + out.rank() + "; computing it once covers flat outputs");
+    private static Decision decideGraph(Network network, ComputationGraph g, ParamLabels labels, ShardLayout layout) {
+        ComputationGraphConfiguration conf = g.getConfiguration();
+        String input = conf.getNetworkInputs().get(0);
+        Map<String, List<String>> inputsOf = conf.getVertexInputs();
+        List<String> order = new ArrayList<>();
+        for (int i : g.topologicalSortOrder()) {
+            GraphVertex v = g.getVertices()[i];
+            if (!v.isInputVertex()) order.add(v.getVertexName());
         }
+        String best = null;
+        Set<String> bestPart = null;
+        for (String candidate : order) {
+            Set<String> part = ancestors(candidate, inputsOf, input);
+            if (!part.stream().allMatch(v -> inert(g, conf, v)) || part.stream().noneMatch(v -> frozenLayer(g, v))) continue;
+            boolean cut = true;
+            for (String v : order) {
+                if (part.contains(v)) continue;
+                for (String in : inputsOf.getOrDefault(v, List.of())) {
+                    if (in.equals(input) || (part.contains(in) && !in.equals(candidate))) cut = false;
+                }
+            }
+            if (cut) {
+                best = candidate;
+                bestPart = part;
+            }
+        }
+        if (best == null) {
+            return Decision.no("no single vertex separates the frozen vertices from the trainable ones: the frozen part must end at "
+                    + "one boundary vertex through which every trainable vertex reaches the input, and hold only frozen layers, "
+                    + "layers without parameters or dropout, and vertices without parameters");
+        }
+        String firstTrained = order.stream().filter(v -> !frozenLayer(g, v) && g.getVertex(v).hasLayer() && g.getVertex(v).numParams() > 0)
+                .findFirst().orElse("?");
+        FrozenPrefix draft = new FrozenPrefix(true, best, firstTrained, 0, order.stream().filter(bestPart::contains).toList(), 0, 0, 0, List.of());
+        return finish(network, labels, layout, bestPart, draft);
+    }
+
+    /** The boundary's parameters, shards and output shape checked; the prefix, or why not. */
+    private static Decision finish(Network network, ParamLabels labels, ShardLayout layout, Set<String> part, FrozenPrefix draft) {
+        ParamTable table = labels.table();
+        int firstSuffixParam = 0;
+        while (firstSuffixParam < table.size() && part.contains(table.get(firstSuffixParam).layerName())) firstSuffixParam++;
+        for (int p = firstSuffixParam; p < table.size(); p++) {
+            NamedParam param = table.get(p);
+            if (part.contains(param.layerName())) {
+                return Decision.no("frozen parameter " + param.name() + " is laid out after trainable " + table.get(firstSuffixParam).name()
+                        + ", so the layers above the boundary do not hold the tail of the flat vector");
+            }
+        }
+        long offset = firstSuffixParam < table.size() ? table.get(firstSuffixParam).offset() : table.totalLength();
+        for (Shard s : layout.shards()) {
+            if (s.start() < offset && s.end() > offset) return Decision.no(s.describe() + " spans the boundary at " + draft.boundary());
+        }
+        FrozenPrefix prefix = new FrozenPrefix(draft.graph(), draft.boundary(), draft.firstTrained(), draft.layers(), draft.prefixVertices(),
+                Math.toIntExact(offset), firstSuffixParam, 0, List.of());
+        // A trial pass on the driver gives the output's shape; an output that is neither flat nor an image is not kept.
+        INDArray trial;
+        try {
+            trial = prefix.boundaryOutput(network, Nd4j.zeros(DataType.FLOAT, 2, network.inputs()));
+        } catch (RuntimeException e) {
+            return Decision.no("the trial pass through the frozen part failed (" + e.getMessage() + ")");
+        }
+        if (trial.rank() != 2 && trial.rank() != 4) {
+            return Decision.no("the output at " + draft.boundary() + " has rank " + trial.rank() + "; computing it once covers flat rows and images");
+        }
+        List<Integer> image = trial.rank() == 4 ? List.of((int) trial.size(1), (int) trial.size(2), (int) trial.size(3)) : List.of();
+        int width = Math.toIntExact(trial.length() / trial.size(0));
+        FrozenPrefix found = new FrozenPrefix(prefix.graph(), prefix.boundary(), prefix.firstTrained(), prefix.layers(), prefix.prefixVertices(),
+                prefix.paramOffset(), firstSuffixParam, width, image);
+        if (found.graph()) {
+            // DL4J lays a graph's parameters out in its topological order; the suffix graph's order must keep them the tail.
+            Network suffix = found.suffix(network, labels, network.paramsCopy());
+            List<String> expected = table.names().subList(firstSuffixParam, table.size());
+            if (!suffix.params().names().equals(expected)) {
+                return Decision.no("the graph above " + draft.boundary() + " lays its parameters out as " + suffix.params().names()
+                        + ", not as the tail " + expected + " of the whole graph");
+            }
+        }
+        return new Decision(Optional.of(found), "");
+    }
+
+    /** The boundary's output for a batch of rows, one flat row per input row (an image flattened channels first), in inference mode. */
+    public INDArray features(Network network, INDArray rows) {
+        INDArray out = boundaryOutput(network, rows);
+        if (out.rank() == 4) return out.dup('c').reshape('c', out.size(0), out.length() / out.size(0));
+        if (out.rank() != 2) throw new IllegalStateException("the output at " + boundary + " has rank " + out.rank() + "; computing it once covers flat rows and images");
         return out;
     }
 
+    /** The boundary's output as the layer above reads it (after its reshape, for a MultiLayerNetwork), in the output's own shape. */
+    private INDArray boundaryOutput(Network network, INDArray rows) {
+        if (!graph) {
+            MultiLayerNetwork net = (MultiLayerNetwork) network.model();
+            INDArray out = net.feedForwardToLayer(layers - 1, rows, false).get(layers);
+            InputPreProcessor reshape = net.getLayerWiseConfigurations().getInputPreProcess(layers);
+            return reshape == null ? out : reshape.preProcess(out, (int) out.size(0), LayerWorkspaceMgr.noWorkspaces());
+        }
+        ComputationGraph g = (ComputationGraph) network.model();
+        return g.feedForward(new INDArray[]{rows}, g.getVertex(boundary).getVertexIndex(), false).get(boundary);
+    }
+
     /**
-     * The layers above the prefix as a network of their own, with the given flat parameters of the whole network
-     * ({@code [paramOffset, end)} are the suffix's), labelled and wrapped as the whole network is.
+     * The layers above the boundary as a network of their own, with the given flat parameters of the whole network
+     * ({@code [paramOffset, end)} are the suffix's), labelled and wrapped as the whole network is. It reads the rows
+     * {@link #features} gives.
      */
     public Network suffix(Network network, ParamLabels labels, float[] flat) {
+        float[] params = java.util.Arrays.copyOfRange(flat, paramOffset, flat.length);
+        String json = graph ? suffixGraph(network) : suffixLayers(network);
+        Network plain = Dl4jNetworks.fromConfig(json, graph, params);
+        if (plain.params().totalLength() != params.length) {
+            throw new IllegalStateException("the suffix network has " + plain.params().totalLength() + " parameters, expected " + params.length);
+        }
+        ParamLabels suffixLabels = new ParamLabels(plain.params(), labels.labels().subList(firstSuffixParam, labels.labels().size()));
+        return plain.rebuild(suffixLabels, params);
+    }
+
+    private FeedForwardToCnnPreProcessor imageReshape() {
+        return new FeedForwardToCnnPreProcessor(imageShape.get(1), imageShape.get(2), imageShape.get(0));
+    }
+
+    private String suffixLayers(Network network) {
         MultiLayerConfiguration base = MultiLayerConfiguration.fromJson(Dl4jNetworks.configJson(network));
         List<NeuralNetConfiguration> confs = new ArrayList<>(base.getConfs().subList(layers, base.getConfs().size()));
         Map<Integer, InputPreProcessor> pre = new HashMap<>();
         for (var e : base.getInputPreProcessors().entrySet()) {
-            if (e.getKey() >= layers) pre.put(e.getKey() - layers, e.getValue());
+            // The boundary's own reshape is already applied in the features.
+            if (e.getKey() > layers) pre.put(e.getKey() - layers, e.getValue());
         }
+        if (!imageShape.isEmpty()) pre.put(0, imageReshape());
         MultiLayerConfiguration conf = new MultiLayerConfiguration.Builder().confs(confs).inputPreProcessors(pre)
                 .backpropType(base.getBackpropType()).tBPTTForwardLength(base.getTbpttFwdLength())
                 .tBPTTBackwardLength(base.getTbpttBackLength()).dataType(base.getDataType()).build();
         conf.setTrainingWorkspaceMode(base.getTrainingWorkspaceMode());
         conf.setInferenceWorkspaceMode(base.getInferenceWorkspaceMode());
         conf.setCacheMode(base.getCacheMode());
-        float[] params = java.util.Arrays.copyOfRange(flat, paramOffset, flat.length);
-        Network plain = Dl4jNetworks.fromConfig(conf.toJson(), false, params);
-        if (plain.params().totalLength() != params.length) {
-            throw new IllegalStateException("the suffix network has " + plain.params().totalLength() + " parameters, expected " + params.length);
+        return conf.toJson();
+    }
+
+    /**
+     * The graph without the frozen part: its input takes the boundary's name, so every vertex above reads what it read
+     * before; an image output comes in flat under "{@code boundary}-features" and a reshape vertex named after the
+     * boundary makes it the image again.
+     */
+    private String suffixGraph(Network network) {
+        ComputationGraphConfiguration c = ComputationGraphConfiguration.fromJson(Dl4jNetworks.configJson(network));
+        Map<String, org.deeplearning4j.nn.conf.graph.GraphVertex> vertices = new LinkedHashMap<>();
+        Map<String, List<String>> inputs = new LinkedHashMap<>();
+        String input = boundary;
+        if (!imageShape.isEmpty()) {
+            input = boundary + "-features";
+            vertices.put(boundary, new PreprocessorVertex(imageReshape()));
+            inputs.put(boundary, List.of(input));
         }
-        ParamLabels suffixLabels = new ParamLabels(plain.params(), labels.labels().subList(firstSuffixParam, labels.labels().size()));
-        return plain.rebuild(suffixLabels, params);
+        for (var e : c.getVertices().entrySet()) {
+            if (prefixVertices.contains(e.getKey())) continue;
+            vertices.put(e.getKey(), e.getValue());
+            inputs.put(e.getKey(), c.getVertexInputs().get(e.getKey()));
+        }
+        c.setVertices(vertices);
+        c.setVertexInputs(inputs);
+        c.setNetworkInputs(List.of(input));
+        c.setTopologicalOrder(null);
+        c.setTopologicalOrderStr(null);
+        return c.toJson();
+    }
+
+    /** The vertex and every vertex it reads from, directly or not, the network input left out. */
+    private static Set<String> ancestors(String vertex, Map<String, List<String>> inputsOf, String input) {
+        Set<String> out = new LinkedHashSet<>();
+        List<String> todo = new ArrayList<>(List.of(vertex));
+        while (!todo.isEmpty()) {
+            String v = todo.remove(todo.size() - 1);
+            if (v.equals(input) || !out.add(v)) continue;
+            todo.addAll(inputsOf.getOrDefault(v, List.of()));
+        }
+        return out;
+    }
+
+    private static boolean frozenLayer(ComputationGraph g, String vertex) {
+        GraphVertex v = g.getVertex(vertex);
+        return v.hasLayer() && v.getLayer() instanceof org.deeplearning4j.nn.layers.FrozenLayer;
+    }
+
+    /** Runs the same in training as in inference: a frozen layer, a layer without parameters or dropout, or a vertex without parameters. */
+    private static boolean inert(ComputationGraph g, ComputationGraphConfiguration conf, String vertex) {
+        if (frozenLayer(g, vertex)) return true;
+        GraphVertex v = g.getVertex(vertex);
+        if (!v.hasLayer()) return v.numParams() == 0;
+        if (v.numParams() > 0) return false;
+        Layer layer = FrozenLayers.unwrap(((LayerVertex) conf.getVertices().get(vertex)).getLayerConf().getLayer());
+        return layer.getIDropout() == null;
     }
 }

@@ -110,11 +110,10 @@ public final class SparkEpochRunner implements EpochRunner {
             return;
         }
         featurized = Optional.of(new Featurized(prefix, features, featureWidth));
-        List<String> names = network.params().layerNames();
-        log.accept(String.format(Locale.ROOT, "featurize-once: freeze phase %d: layers %s..%s computed once for %,d rows in %.1f s "
-                        + "(%d features per row, kept serialized in memory and on disk); training runs layers %s..%s",
-                next.phase(), names.get(0), names.get(prefix.layers() - 1), count, (System.nanoTime() - started) / 1e9, featureWidth,
-                names.get(prefix.layers()), names.get(names.size() - 1)));
+        log.accept(String.format(Locale.ROOT, "featurize-once: freeze phase %d: %s; the frozen part computed once for %,d rows in %.1f s "
+                        + "(%d features per row%s, kept serialized in memory and on disk)", next.phase(), prefix.describe(), count,
+                (System.nanoTime() - started) / 1e9, featureWidth,
+                prefix.imageShape().isEmpty() ? "" : ", an image of " + prefix.imageShape() + " (channels, height, width)"));
     }
 
     @Override

@@ -8,7 +8,6 @@ import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;
 import dev.permafrost.testing.RawBits;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.Arrays;
@@ -43,10 +42,10 @@ class FrozenPrefixTest {
         assertEquals("nothing is frozen", decide(plain).reason());
         String above = decide(plain, FashionMlp.FC2 + ".*").reason();
         assertTrue(above.contains("no frozen prefix"), above);
+        // Dropout in a frozen prefix does nothing (FrozenLayer runs it in inference mode): the prefix is kept.
         var dropout = new ModelSpec(784, List.of(new ModelSpec.LayerSpec("pretrained.fc1", "dense", 32, "relu", 0.5),
                 new ModelSpec.LayerSpec("head", "output", 10, "softmax", 0)));
-        String random = decide(Dl4jNetworks.of(dropout.build(3)), "pretrained.*").reason();
-        assertTrue(random.contains("dropout upstream of the boundary"), random);
+        assertTrue(decide(Dl4jNetworks.of(dropout.build(3)), "pretrained.*").prefix().isPresent());
         var headFrozen = new ModelSpec(784, List.of(new ModelSpec.LayerSpec("pretrained.fc1", "dense", 32, "relu", 0),
                 new ModelSpec.LayerSpec("mid", "dense", 16, "relu", 0), new ModelSpec.LayerSpec("top", "dense", 16, "relu", 0),
                 new ModelSpec.LayerSpec("head", "output", 10, "softmax", 0)));
@@ -69,15 +68,14 @@ class FrozenPrefixTest {
         FrozenPrefix p = FrozenPrefix.decide(whole, labels, ShardLayout.plan(plain.params(), labels)).prefix().orElseThrow();
         Network suffix = p.suffix(whole, labels, flat);
         var data = Fashion.train(300);
-        // The prefix computed over all rows at once; each minibatch's rows taken from it afterwards, as the cache is used.
+        // The prefix computed in chunks of the batch size, as the executors compute and cache it: BLAS may pick another
+        // kernel for another row count (seen on one of this project's machines: 300 rows at once gave other last bits).
         int[] all = new int[data.size()];
         for (int i = 0; i < all.length; i++) all[i] = i;
-        INDArray cached = p.features(whole, data.batch(all, 0, all.length).getFeatures());
         for (int from = 7; from + size <= 200; from += 61) {
             DataSet batch = data.batch(all, from, from + size);
             float[] g = whole.gradient(batch).flat();
-            DataSet onFeatures = new DataSet(cached.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, from + size),
-                    org.nd4j.linalg.indexing.NDArrayIndex.all()).dup(), batch.getLabels());
+            DataSet onFeatures = new DataSet(p.features(whole, batch.getFeatures()), batch.getLabels());
             float[] s = suffix.gradient(onFeatures).flat();
             assertArrayEquals(RawBits.of(Arrays.copyOfRange(g, p.paramOffset(), g.length)), RawBits.of(s), frozen + ", batch " + size + ", rows " + from);
         }
