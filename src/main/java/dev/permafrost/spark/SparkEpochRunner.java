@@ -110,10 +110,16 @@ public final class SparkEpochRunner implements EpochRunner {
             return;
         }
         featurized = Optional.of(new Featurized(prefix, features, featureWidth));
-        log.accept(String.format(Locale.ROOT, "featurize-once: freeze phase %d: %s; the frozen part computed once for %,d rows in %.1f s "
+        log.accept(String.format(Locale.ROOT, "featurize-once: freeze phase %d: %s; the frozen part's outputs computed once for %,d rows in %.1f s "
                         + "(%d features per row%s, kept serialized in memory and on disk)", next.phase(), prefix.describe(), count,
                 (System.nanoTime() - started) / 1e9, featureWidth,
                 prefix.imageShape().isEmpty() ? "" : ", an image of " + prefix.imageShape() + " (channels, height, width)"));
+        if (!prefix.rowIndependent()) {
+            log.accept("featurize-once: in freeze phase " + next.phase() + " a row's output from the frozen part differs in the last bits "
+                    + "with its place in the batch (a trial on the driver; ND4J's CPU convolutions do this), so the trained weights match "
+                    + "training on the rows to within float rounding, not bit for bit. Frozen weights are bit-identical either way; "
+                    + "train.featurize-once=false trains on the rows, bit for bit reproducible by the single-process trainer");
+        }
     }
 
     @Override

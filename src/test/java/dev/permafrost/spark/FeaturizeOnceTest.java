@@ -78,11 +78,12 @@ class FeaturizeOnceTest {
         assertArrayEquals(RawBits.of(rowsOnly), RawBits.of(cached));
         assertArrayEquals(RawBits.of(local), RawBits.of(cached));
         assertEquals(3, log.size(), log.toString());
-        assertTrue(log.get(0).startsWith("featurize-once: freeze phase 0: layers pretrained.fc1..pretrained.fc1 computed once for 900 rows"),
+        assertTrue(log.get(0).startsWith("featurize-once: freeze phase 0: layer pretrained.fc1 frozen; training starts at pretrained.bn; "
+                        + "the frozen part's outputs computed once for 900 rows"),
                 log.get(0));
-        assertTrue(log.get(1).contains("freeze phase 1: layers pretrained.fc1..pretrained.fc2") && log.get(1).contains("128 features per row"),
+        assertTrue(log.get(1).contains("freeze phase 1: the 3 layers up to pretrained.fc2 frozen; training starts at head") && log.get(1).contains("128 features per row"),
                 log.get(1));
-        assertTrue(log.get(2).contains("freeze phase 2: layers pretrained.fc1..pretrained.fc1") && log.get(2).contains("256 features"),
+        assertTrue(log.get(2).contains("freeze phase 2: layer pretrained.fc1 frozen") && log.get(2).contains("256 features"),
                 log.get(2));
         assertTrue(off.isEmpty(), off.toString());
     }
