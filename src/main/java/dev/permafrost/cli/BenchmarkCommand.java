@@ -46,6 +46,15 @@ final class BenchmarkCommand implements Callable<Integer> {
     boolean noKernels;
     @Option(names = "--report", paramLabel = "FILE", defaultValue = "BENCHMARKS.md", description = "Markdown file to write (default ${DEFAULT-VALUE}).")
     Path report;
+    @Option(names = "--cnn-job", paramLabel = "FILE", defaultValue = "jobs/cnn-pretrain.conf",
+            description = "Job file whose network the convolutional rows measure (default ${DEFAULT-VALUE}).")
+    Path cnnJob;
+    @Option(names = "--cnn-rows", defaultValue = "12000", description = "Training rows of classes 5-9 per epoch for the convolutional rows (default ${DEFAULT-VALUE}).")
+    int cnnRows;
+    @Option(names = "--cnn-batches", split = ",", defaultValue = "64", description = "Global batches for the convolutional rows (default ${DEFAULT-VALUE}).")
+    List<Integer> cnnBatches;
+    @Option(names = "--no-cnn", description = "Leave the convolutional network out.")
+    boolean noCnn;
     @Mixin
     IdxOption idx;
 
@@ -59,26 +68,59 @@ final class BenchmarkCommand implements Callable<Integer> {
         kernels.filter(k -> !noKernels).ifPresent(k -> {
             if (!Files.isReadable(k)) throw new IllegalArgumentException("--kernels " + k + ": no such readable file");
         });
-        ModelSpec spec = ModelSpec.fashion(5); // the class ranges are numbered 0-4 on load
-        LabeledData train = FashionMnist.load(idx.idx, FashionMnist.Split.TRAIN, new FashionMnist.ClassRange(5, 9)).head(rows);
+        ModelSpec cnn = null;
+        if (!noCnn) {
+            if (!Files.isRegularFile(cnnJob)) throw new IllegalArgumentException("--cnn-job " + cnnJob + ": no such file; run from the checkout or pass --no-cnn");
+            if (cnnRows < 512) throw new IllegalArgumentException("--cnn-rows " + cnnRows + ": at least 512");
+            cnn = JobSettings.load(Optional.of(cnnJob), List.of()).modelSpec();
+            if (cnn.classes() != 5) throw new IllegalArgumentException("--cnn-job " + cnnJob + ": its network must have a 5-class output layer, not " + cnn.classes());
+        }
+        LabeledData allTrain = FashionMnist.load(idx.idx, FashionMnist.Split.TRAIN, new FashionMnist.ClassRange(5, 9));
         LabeledData test = FashionMnist.load(idx.idx, FashionMnist.Split.TEST, new FashionMnist.ClassRange(5, 9));
+        LabeledData pretrainRows = FashionMnist.load(idx.idx, FashionMnist.Split.TRAIN, new FashionMnist.ClassRange(0, 4));
         BenchmarkPaths.threads(1);
-        System.err.println("benchmark: pretraining the frozen case's starting model on classes 0-4 (one epoch of plain DL4J)");
-        float[] fresh = spec.build(42).params().dup().data().asFloat();
-        float[] pretrained = pretrain(spec, FashionMnist.load(idx.idx, FashionMnist.Split.TRAIN, new FashionMnist.ClassRange(0, 4)));
-        BenchmarkPaths paths = new BenchmarkPaths(spec, train, test, epochs);
-        Optional<AnchorRun> anchor = anchorClasspath.map(cp -> new AnchorRun(cp, idx.idx, rows, anchorEpochs, pretrained));
         List<BenchmarkReport.Row> results = new ArrayList<>();
         List<String> notes = new ArrayList<>();
+        Optional<AnchorRun> anchor = Optional.empty();
         SparkSession spark = SparkSessions.start("local[2]", "permafrost benchmark");
         try {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            var sparkRows = SparkSessions.rows(sc, train, 4).cache();
-            sparkRows.count();
-            for (int batch : batches) {
+            ModelSpec mlp = ModelSpec.fashion(5); // the class ranges are numbered 0-4 on load
+            float[] mlpPretrained = pretrain(mlp, pretrainRows, "the demo network");
+            anchor = anchorClasspath.map(cp -> new AnchorRun(cp, idx.idx, rows, anchorEpochs, mlpPretrained));
+            measure(sc, new Model("", mlp, "pretrained.*", mlpPretrained), allTrain.head(rows), test, batches, anchor, results, notes);
+            if (cnn != null) {
+                float[] cnnPretrained = pretrain(cnn, pretrainRows, "the convolutional network of " + cnnJob);
+                measure(sc, new Model("CNN, ", cnn, "backbone.*", cnnPretrained), allTrain.head(cnnRows), test, cnnBatches, Optional.empty(),
+                        results, notes);
+            }
+        } finally {
+            spark.stop();
+        }
+        Optional<Path> kernelResults = noKernels ? Optional.empty() : kernels;
+        String md = new BenchmarkReport(rows, noCnn ? 0 : cnnRows, epochs, anchorEpochs, anchor.isPresent(), results, notes,
+                kernelResults.map(BenchmarkReport::kernelTable)).markdown() + BenchmarkReport.keptChangeLog(report);
+        Files.writeString(report, md, StandardCharsets.UTF_8);
+        System.out.print(md);
+        return 0;
+    }
+
+    /** A network the benchmark measures: its label in the freezing column, spec, frozen block and pretrained start. */
+    private record Model(String label, ModelSpec spec, String frozenPattern, float[] pretrained) {
+    }
+
+    /** Every path for one network, all trainable and with its block frozen, at each global batch. */
+    private void measure(JavaSparkContext sc, Model model, LabeledData train, LabeledData test, List<Integer> globalBatches,
+                         Optional<AnchorRun> anchor, List<BenchmarkReport.Row> results, List<String> notes) throws java.io.IOException, InterruptedException {
+        BenchmarkPaths paths = new BenchmarkPaths(model.spec(), model.frozenPattern(), train, test, epochs);
+        float[] fresh = model.spec().build(42).params().dup().data().asFloat();
+        var sparkRows = SparkSessions.rows(sc, train, 4).cache();
+        sparkRows.count();
+        try {
+            for (int batch : globalBatches) {
                 for (boolean frozen : new boolean[]{false, true}) {
-                    float[] start = frozen ? pretrained : fresh;
-                    String freezing = frozen ? BenchmarkReport.FROZEN : BenchmarkReport.ALL_TRAINABLE;
+                    float[] start = frozen ? model.pretrained() : fresh;
+                    String freezing = model.label() + (frozen ? model.frozenPattern() + " frozen" : BenchmarkReport.ALL_TRAINABLE);
                     for (int threads : new int[]{1, 2}) {
                         progress(batch, freezing, "DL4J fit, " + threads + " BLAS thread(s)");
                         results.add(new BenchmarkReport.Row(BenchmarkReport.Path.dl4j(threads), freezing, batch, paths.dl4jFit(start, frozen, batch, threads)));
@@ -92,20 +134,13 @@ final class BenchmarkCommand implements Callable<Integer> {
                         List<String> log = new ArrayList<>();
                         results.add(new BenchmarkReport.Row(featurize ? BenchmarkReport.Path.FEATURIZED : BenchmarkReport.Path.PERMAFROST,
                                 freezing, batch, paths.permafrost(sc, sparkRows, start, frozen, batch, featurize, log)));
-                        log.forEach(line -> notes.add("batch " + batch + ": " + line));
+                        log.forEach(line -> notes.add(model.label() + "batch " + batch + ": " + line));
                     }
                 }
             }
-            sparkRows.unpersist();
         } finally {
-            spark.stop();
+            sparkRows.unpersist();
         }
-        Optional<Path> kernelResults = noKernels ? Optional.empty() : kernels;
-        String md = new BenchmarkReport(rows, epochs, anchorEpochs, anchor.isPresent(), results, notes,
-                kernelResults.map(BenchmarkReport::kernelTable)).markdown() + BenchmarkReport.keptChangeLog(report);
-        Files.writeString(report, md, StandardCharsets.UTF_8);
-        System.out.print(md);
-        return 0;
     }
 
     private static void progress(int batch, String freezing, String path) {
@@ -113,7 +148,8 @@ final class BenchmarkCommand implements Callable<Integer> {
     }
 
     /** One epoch of plain DL4J Adam over classes 0-4: the starting model of the fine-tuning case. */
-    private static float[] pretrain(ModelSpec spec, LabeledData data) {
+    private static float[] pretrain(ModelSpec spec, LabeledData data, String what) {
+        System.err.println("benchmark: pretraining the frozen case's starting model, " + what + ", on classes 0-4 (one epoch of plain DL4J)");
         MultiLayerNetwork net = spec.build(42, new Adam(1e-3));
         int[] order = dev.permafrost.train.EpochPlan.of(data.size(), 1, 64, 7, 0).order();
         for (int from = 0; from + 64 <= order.length; from += 64) net.fit(data.batch(order, from, from + 64));

@@ -55,15 +55,27 @@ final class BenchmarkPaths {
     }
 
     private final ModelSpec spec;
+    private final String frozenPattern;
     private final LabeledData train;
     private final LabeledData test;
     private final int epochs;
 
-    BenchmarkPaths(ModelSpec spec, LabeledData train, LabeledData test, int epochs) {
+    /** {@code frozenPattern}: what the frozen case freezes, a block at the bottom of the network. */
+    BenchmarkPaths(ModelSpec spec, String frozenPattern, LabeledData train, LabeledData test, int epochs) {
         this.spec = spec;
+        this.frozenPattern = frozenPattern;
         this.train = train;
         this.test = test;
         this.epochs = epochs;
+    }
+
+    /** The last layer the frozen pattern covers: DL4J's feature extractor freezes every layer up to it. */
+    private int lastFrozenLayer() {
+        var table = Dl4jNetworks.of(spec.build(42)).params();
+        ParamLabels labels = FreezePlan.freezing(frozenPattern).resolve(table);
+        int last = -1;
+        for (int p = 0; p < table.size(); p++) if (labels.isFrozen(p)) last = Math.max(last, table.get(p).layerIndex());
+        return last;
     }
 
     /** Plain DL4J {@code fit} with {@code blasThreads} BLAS/OpenMP threads; frozen layers through DL4J's own FrozenLayer. */
@@ -72,7 +84,7 @@ final class BenchmarkPaths {
         try {
             MultiLayerNetwork net = spec.build(42, new Adam(1e-3));
             net.setParams(Nd4j.createFromArray(start).reshape(1, start.length));
-            if (frozen) net = new TransferLearning.Builder(net).setFeatureExtractor(2).build();
+            if (frozen) net = new TransferLearning.Builder(net).setFeatureExtractor(lastFrozenLayer()).build();
             List<Double> seconds = new ArrayList<>();
             int steps = train.size() / batch;
             for (int epoch = 0; epoch < epochs; epoch++) {
@@ -93,7 +105,7 @@ final class BenchmarkPaths {
     /** Permafrost on Spark at W=2, each worker taking half the global batch. */
     Measured permafrost(JavaSparkContext sc, JavaRDD<Example> rows, float[] start, boolean frozen, int batch, boolean featurize,
                         List<String> log) {
-        FreezeSchedule schedule = FreezeSchedule.constant(frozen ? FreezePlan.freezing("pretrained.*") : FreezePlan.NOTHING_FROZEN);
+        FreezeSchedule schedule = FreezeSchedule.constant(frozen ? FreezePlan.freezing(frozenPattern) : FreezePlan.NOTHING_FROZEN);
         TrainingConfig config = new TrainingConfig(2, batch / 2, epochs, 42, OptimizerConfig.Adam.adam(1e-3), schedule,
                 ShardLayout.DEFAULT_MAX_SHARD_LENGTH, 1);
         MultiLayerNetwork net = spec.build(42);
@@ -109,11 +121,11 @@ final class BenchmarkPaths {
                 Optional.of(RunReport.stepLine(r)));
     }
 
-    /** The pretrained block's elements (layers 0-2, the first {@code pretrained.*} parameters) keep their raw bits. */
+    /** The frozen block's elements keep their raw bits. */
     private boolean frozenKept(float[] start, float[] end) {
         MultiLayerNetwork plain = spec.build(42);
         var table = Dl4jNetworks.of(plain).params();
-        ParamLabels labels = FreezePlan.freezing("pretrained.*").resolve(table);
+        ParamLabels labels = FreezePlan.freezing(frozenPattern).resolve(table);
         for (int p = 0; p < table.size(); p++) {
             if (!labels.isFrozen(p)) continue;
             var param = table.get(p);
