@@ -13,6 +13,7 @@ import dev.permafrost.testing.RawBits;
 import dev.permafrost.testing.RealModels;
 import dev.permafrost.train.DistributedTrainer;
 import dev.permafrost.train.LocalTrainer;
+import dev.permafrost.train.ThreadEpochRunner;
 import dev.permafrost.train.TrainingConfig;
 import dev.permafrost.train.TrainingListener;
 import org.apache.spark.api.java.JavaRDD;
@@ -35,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A convolutional network and a residual ComputationGraph, each with BatchNorm and dropout in its backbone, trained by
- * two Spark workers (local[2]) with and without featurize-once, against the single-process trainer: the same model bits,
+ * two worker threads over gRPC and by two Spark workers (local[2]) with and without featurize-once, against the
+ * single-process trainer: the same model bits (featurize-once: within the stated tolerance, see below),
  * and frozen convolution kernels and BatchNorm statistics bit-identical to where they started.
  */
 @Tag("slow")
@@ -108,6 +110,12 @@ class RealModelsSparkTest {
         DistributedTrainer.Result cached = spark(model, schedule, true, log);
         float[] onRows = spark(model, schedule, false, new ArrayList<>()).server().assemble();
         float[] local = new LocalTrainer(config(schedule)).fit(model.get(), DATA, TrainingListener.NONE).server().assemble();
+        float[] threads;
+        try (ThreadEpochRunner runner = new ThreadEpochRunner(DATA, 2)) {
+            threads = new DistributedTrainer(config(schedule), "127.0.0.1", 1).fit(model.get(), DATA.size(), runner, TrainingListener.NONE)
+                    .server().assemble();
+        }
+        assertArrayEquals(RawBits.of(local), RawBits.of(threads), "two worker threads over gRPC against the single-process trainer");
         float[] fromCache = cached.server().assemble();
         assertArrayEquals(RawBits.of(local), RawBits.of(onRows), "Spark W=2 on the rows against the single-process trainer");
         assertTrue(log.stream().anyMatch(l -> l.contains(featurizeLog)), log.toString());
