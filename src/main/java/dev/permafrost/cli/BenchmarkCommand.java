@@ -53,6 +53,8 @@ final class BenchmarkCommand implements Callable<Integer> {
     int cnnRows;
     @Option(names = "--cnn-batches", split = ",", defaultValue = "64", description = "Global batches for the convolutional rows (default ${DEFAULT-VALUE}).")
     List<Integer> cnnBatches;
+    @Option(names = "--cnn-freeze", defaultValue = "backbone.*", description = "What the convolutional frozen case freezes (default ${DEFAULT-VALUE}).")
+    String cnnFreeze;
     @Option(names = "--no-cnn", description = "Leave the convolutional network out.")
     boolean noCnn;
     @Mixin
@@ -73,7 +75,11 @@ final class BenchmarkCommand implements Callable<Integer> {
             if (!Files.isRegularFile(cnnJob)) throw new IllegalArgumentException("--cnn-job " + cnnJob + ": no such file; run from the checkout or pass --no-cnn");
             if (cnnRows < 512) throw new IllegalArgumentException("--cnn-rows " + cnnRows + ": at least 512");
             cnn = JobSettings.load(Optional.of(cnnJob), List.of()).modelSpec();
-            if (cnn.classes() != 5) throw new IllegalArgumentException("--cnn-job " + cnnJob + ": its network must have a 5-class output layer, not " + cnn.classes());
+            if (cnn.classes() != 5 || cnn.inputs() != 784) {
+                throw new IllegalArgumentException("--cnn-job " + cnnJob + ": its network must read 784 values (1x28x28) and have a 5-class output "
+                        + "layer; it reads " + cnn.inputs() + " and has " + cnn.classes());
+            }
+            dev.permafrost.freeze.FreezePlan.freezing(cnnFreeze).resolve(dev.permafrost.network.Dl4jNetworks.of(cnn.build(42)).params()); // a pattern that matches nothing fails here
         }
         LabeledData allTrain = FashionMnist.load(idx.idx, FashionMnist.Split.TRAIN, new FashionMnist.ClassRange(5, 9));
         LabeledData test = FashionMnist.load(idx.idx, FashionMnist.Split.TEST, new FashionMnist.ClassRange(5, 9));
@@ -91,14 +97,14 @@ final class BenchmarkCommand implements Callable<Integer> {
             measure(sc, new Model("", mlp, "pretrained.*", mlpPretrained), allTrain.head(rows), test, batches, anchor, results, notes);
             if (cnn != null) {
                 float[] cnnPretrained = pretrain(cnn, pretrainRows, "the convolutional network of " + cnnJob);
-                measure(sc, new Model("CNN, ", cnn, "backbone.*", cnnPretrained), allTrain.head(cnnRows), test, cnnBatches, Optional.empty(),
+                measure(sc, new Model("CNN, ", cnn, cnnFreeze, cnnPretrained), allTrain.head(cnnRows), test, cnnBatches, Optional.empty(),
                         results, notes);
             }
         } finally {
             spark.stop();
         }
         Optional<Path> kernelResults = noKernels ? Optional.empty() : kernels;
-        String md = new BenchmarkReport(rows, noCnn ? 0 : cnnRows, epochs, anchorEpochs, anchor.isPresent(), results, notes,
+        String md = new BenchmarkReport(rows, noCnn ? 0 : cnnRows, noCnn ? "" : cnnJob + " with " + cnnFreeze + " frozen", epochs, anchorEpochs, anchor.isPresent(), results, notes,
                 kernelResults.map(BenchmarkReport::kernelTable)).markdown() + BenchmarkReport.keptChangeLog(report);
         Files.writeString(report, md, StandardCharsets.UTF_8);
         System.out.print(md);

@@ -44,6 +44,7 @@ final class BenchmarkReport {
 
     private final int rows;
     private final int cnnRows;
+    private final String cnnSetup;
     private final int epochs;
     private final int anchorEpochs;
     private final boolean anchor;
@@ -51,9 +52,10 @@ final class BenchmarkReport {
     private final List<String> notes;
     private final Optional<String> kernels;
 
-    BenchmarkReport(int rows, int cnnRows, int epochs, int anchorEpochs, boolean anchor, List<Row> results, List<String> notes, Optional<String> kernels) {
+    BenchmarkReport(int rows, int cnnRows, String cnnSetup, int epochs, int anchorEpochs, boolean anchor, List<Row> results, List<String> notes, Optional<String> kernels) {
         this.rows = rows;
         this.cnnRows = cnnRows;
+        this.cnnSetup = cnnSetup;
         this.epochs = epochs;
         this.anchorEpochs = anchorEpochs;
         this.anchor = anchor;
@@ -85,10 +87,9 @@ final class BenchmarkReport {
                         + "the dl4j-spark anchor, both measured in this run; the machines are shared, so only ratios carry over.%n%n",
                 rows, epochs - 1, anchorEpochs, Runtime.getRuntime().availableProcessors(), System.getenv().getOrDefault("OMP_NUM_THREADS", "unset")));
         if (cnnRows > 0) {
-            sb.append(String.format(Locale.ROOT, "The rows marked CNN train the convolutional network of `jobs/cnn-pretrain.conf` (two blocks of "
-                    + "convolution, BatchNorm and max pooling, then Dense 128 and Output 5) on the first %,d rows, from a fresh model or from "
-                    + "one pretrained for one epoch on classes 0-4 with `backbone.*` frozen; their baseline is DL4J `fit` of the same "
-                    + "network, in this run.%n%n", cnnRows));
+            sb.append(String.format(Locale.ROOT, "The rows marked CNN train the convolutional network of %s on the first %,d rows, from a "
+                    + "fresh model (all trainable) or from one pretrained for one epoch on classes 0-4 (frozen); their baseline is DL4J "
+                    + "`fit` of the same network, in this run.%n%n", cnnSetup, cnnRows));
         }
         sb.append("| global batch | freezing | path | samples/s | first epoch (s) | test accuracy | frozen bit-identical | bytes/step/worker "
                 + "| × baseline | × anchor |\n|---:|---|---|---:|---:|---:|---|---:|---:|---:|\n");

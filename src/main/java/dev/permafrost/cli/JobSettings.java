@@ -115,7 +115,7 @@ public record JobSettings(Config config) {
             layers.add(new ModelSpec.LayerSpec(name, l.getString("type"), l.hasPath("out") ? l.getInt("out") : 0,
                     l.hasPath("activation") ? l.getString("activation") : "identity", l.hasPath("dropout") ? l.getDouble("dropout") : 0,
                     ints(l, "kernel", name), ints(l, "stride", name), ints(l, "padding", name),
-                    l.hasPath("pooling") ? l.getString("pooling") : "max"));
+                    l.hasPath("pooling") ? l.getString("pooling") : null));
         }
         return new ModelSpec(m.getInt("inputs"), ints(m, "input-shape", null), layers);
     }
@@ -130,8 +130,16 @@ public record JobSettings(Config config) {
         if (!c.hasPath(key)) return List.of();
         String where = layer == null ? "model." + key : "layer '" + layer + "': " + key;
         try {
-            if (c.getValue(key).valueType() == com.typesafe.config.ConfigValueType.NUMBER) return List.of(c.getInt(key));
-            return List.copyOf(c.getIntList(key));
+            List<Double> values = c.getValue(key).valueType() == com.typesafe.config.ConfigValueType.NUMBER ? List.of(c.getDouble(key))
+                    : c.getDoubleList(key);
+            List<Integer> out = new ArrayList<>();
+            for (double v : values) {
+                if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException(where + " = " + values + ": " + v + " is not a whole number; e.g. 3 or [3, 3]");
+                }
+                out.add((int) v);
+            }
+            return List.copyOf(out);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + " must be a whole number or a list of whole numbers, e.g. 3 or [3, 3]: " + e.getMessage());
         }

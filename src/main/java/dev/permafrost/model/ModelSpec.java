@@ -47,6 +47,7 @@ public record ModelSpec(int inputs, List<Integer> inputShape, List<LayerSpec> la
             kernel = square(kernel);
             stride = stride.isEmpty() && type.equals("subsampling") ? kernel : square(stride.isEmpty() && type.equals("convolution") ? List.of(1) : stride);
             padding = square(padding.isEmpty() && (type.equals("convolution") || type.equals("subsampling")) ? List.of(0) : padding);
+            if (pooling == null) pooling = type.equals("subsampling") || type.equals("global-pooling") ? "max" : "";
         }
 
         private static List<Integer> square(List<Integer> v) {
@@ -55,12 +56,12 @@ public record ModelSpec(int inputs, List<Integer> inputShape, List<LayerSpec> la
 
         /** A dense, batchnorm, dropout or output layer. */
         public LayerSpec(String name, String type, int out, String activation, double dropout) {
-            this(name, type, out, activation, dropout, List.of(), List.of(), List.of(), "max");
+            this(name, type, out, activation, dropout, List.of(), List.of(), List.of(), null);
         }
 
         public static LayerSpec convolution(String name, int channels, int kernel, int stride, int padding, String activation) {
             return new LayerSpec(name, "convolution", channels, activation, 0, List.of(kernel, kernel), List.of(stride, stride),
-                    List.of(padding, padding), "max");
+                    List.of(padding, padding), null);
         }
 
         public static LayerSpec subsampling(String name, String pooling, int kernel, int stride) {
@@ -203,13 +204,22 @@ public record ModelSpec(int inputs, List<Integer> inputShape, List<LayerSpec> la
             }
             activation(l);
             keep(l);
+            requireApplies(where, l);
             in = switch (l.type()) {
                 case "dense", "output" -> {
                     int min = l.type().equals("output") ? 2 : 1;
                     if (l.out() < min) throw new IllegalArgumentException(where + " needs out >= " + min + (min == 2 ? " classes" : " units"));
                     yield Shape.flat(l.out());
                 }
-                case "batchnorm", "dropout" -> in;
+                case "batchnorm" -> {
+                    int width = in.isImage() ? in.channels() : in.size();
+                    if (l.out() != 0 && l.out() != width) {
+                        throw new IllegalArgumentException(where + " gets " + in + " and keeps " + (in.isImage() ? "its " + width + " channels"
+                                : "its width " + width) + ", but says out = " + l.out() + ": set out = " + width + " or remove it");
+                    }
+                    yield in;
+                }
+                case "dropout" -> in;
                 case "global-pooling" -> {
                     requireImage(where, in, "global pooling reduces an image to one value per channel");
                     pooling(l);
@@ -237,6 +247,28 @@ public record ModelSpec(int inputs, List<Integer> inputShape, List<LayerSpec> la
             out.add(in);
         }
         return out;
+    }
+
+    /** A setting the layer's type does not use is refused rather than silently ignored. */
+    private static void requireApplies(String where, LayerSpec l) {
+        boolean sliding = l.type().equals("convolution") || l.type().equals("subsampling");
+        if (l.dropout() != 0 && !List.of("dense", "convolution", "dropout").contains(l.type())) {
+            throw new IllegalArgumentException(where + ": dropout applies to dense, convolution and dropout layers; remove it, or put a "
+                    + "dropout layer below this one");
+        }
+        if (!l.activation().equalsIgnoreCase("identity") && List.of("subsampling", "global-pooling", "dropout").contains(l.type())) {
+            throw new IllegalArgumentException(where + ": activation applies to dense, convolution, batchnorm and output layers; remove it");
+        }
+        if (!sliding && !(l.kernel().isEmpty() && l.stride().isEmpty() && l.padding().isEmpty())) {
+            throw new IllegalArgumentException(where + ": kernel, stride and padding apply to convolution and subsampling layers; remove them");
+        }
+        if (!l.pooling().isEmpty() && !List.of("subsampling", "global-pooling").contains(l.type())) {
+            throw new IllegalArgumentException(where + ": pooling applies to subsampling and global-pooling layers; remove it");
+        }
+        if (l.out() != 0 && List.of("subsampling", "global-pooling", "dropout").contains(l.type())) {
+            throw new IllegalArgumentException(where + ": out applies to dense, convolution and output layers (the others keep the "
+                    + "width or channels they get); remove it");
+        }
     }
 
     private static void requireImage(String where, Shape in, String why) {

@@ -99,7 +99,7 @@ public final class Dl4jNetworks {
             n.output(Nd4j.zeros(DataType.FLOAT, 2, width));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("the model cannot read flat rows" + (inputShape.isEmpty() ? "" : " of " + inputShape + " images")
-                    + " (DL4J: " + firstLine(e) + "). " + (inputShape.isEmpty()
+                    + " (" + firstLine(e) + "). " + (inputShape.isEmpty()
                     ? "If it reads images, set model.input-shape = [channels, height, width], e.g. [1, 28, 28]."
                     : "Check model.input-shape against the shape the model was built for."), e);
         }
@@ -415,7 +415,7 @@ public final class Dl4jNetworks {
         @Override
         public int inputs() {
             for (String reader : inputReaders(base)) {
-                if (base.getVertices().get(reader) instanceof LayerVertex lv && lv.getPreProcessor() instanceof FeedForwardToCnnPreProcessor p) {
+                if (reshapeOf(base.getVertices().get(reader)) instanceof FeedForwardToCnnPreProcessor p) {
                     return Math.toIntExact(p.getInputHeight() * p.getInputWidth() * p.getNumChannels());
                 }
                 if (graph.getLayer(reader) != null) return (int) graph.layerInputSize(reader);
@@ -431,17 +431,33 @@ public final class Dl4jNetworks {
             return out;
         }
 
-        /** The same graph with this reshape in front of every layer that reads the input, unless one is there. */
+        /** A vertex's reshape of what it reads: a layer's input preprocessor or a preprocessor vertex's; null if none. */
+        private static org.deeplearning4j.nn.conf.InputPreProcessor reshapeOf(org.deeplearning4j.nn.conf.graph.GraphVertex v) {
+            if (v instanceof LayerVertex lv) return lv.getPreProcessor();
+            if (v instanceof org.deeplearning4j.nn.conf.graph.PreprocessorVertex pv) return pv.getPreProcessor();
+            return null;
+        }
+
+        /**
+         * The same graph with this reshape in front of every layer that reads the input: readers that already reshape
+         * must reshape to the same shape, the others get it.
+         */
         Network withInputReshape(FeedForwardToCnnPreProcessor reshape) {
             ComputationGraphConfiguration c = base.clone();
+            boolean added = false;
             for (String reader : inputReaders(c)) {
-                if (!(c.getVertices().get(reader) instanceof LayerVertex lv)) {
+                var v = c.getVertices().get(reader);
+                if (reshapeOf(v) != null) {
+                    requireSameReshape(this, reshapeOf(v), reshape);
+                } else if (v instanceof LayerVertex lv) {
+                    lv.setPreProcessor(reshape.clone());
+                    added = true;
+                } else {
                     throw new IllegalArgumentException("vertex '" + reader + "' reads the graph input directly and is not a layer, so the "
                             + "flat rows cannot be reshaped for it: give the graph a first layer that reads the input");
                 }
-                if (lv.getPreProcessor() != null) return requireSameReshape(this, lv.getPreProcessor(), reshape);
-                lv.setPreProcessor(reshape.clone());
             }
+            if (!added) return this;
             ComputationGraph next = new ComputationGraph(c);
             next.init(row(paramsCopy()), false);
             return of(next);

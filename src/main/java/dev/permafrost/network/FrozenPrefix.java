@@ -77,13 +77,18 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
      * trainable ones, a shard across the boundary, an output that is neither flat nor an image.
      */
     public static Decision decide(Network network, ParamLabels labels, ShardLayout layout) {
-        if (layout.frozen().isEmpty()) return Decision.no("nothing is frozen");
-        if (layout.trainable().isEmpty()) return Decision.no("every parameter is frozen: nothing trains");
-        if (network.model() instanceof MultiLayerNetwork net) return decideLayers(network, net, labels, layout);
-        return decideGraph(network, (ComputationGraph) network.model(), labels, layout);
+        return decide(network, labels, layout, 8);
     }
 
-    private static Decision decideLayers(Network network, MultiLayerNetwork net, ParamLabels labels, ShardLayout layout) {
+    /** The same, with the row-position trial run on {@code trialRows} rows: the executors' chunk size. */
+    public static Decision decide(Network network, ParamLabels labels, ShardLayout layout, int trialRows) {
+        if (layout.frozen().isEmpty()) return Decision.no("nothing is frozen");
+        if (layout.trainable().isEmpty()) return Decision.no("every parameter is frozen: nothing trains");
+        if (network.model() instanceof MultiLayerNetwork net) return decideLayers(network, net, labels, layout, trialRows);
+        return decideGraph(network, (ComputationGraph) network.model(), labels, layout, trialRows);
+    }
+
+    private static Decision decideLayers(Network network, MultiLayerNetwork net, ParamLabels labels, ShardLayout layout, int trialRows) {
         org.deeplearning4j.nn.api.Layer[] built = net.getLayers();
         int k = 0;
         while (k < built.length && built[k] instanceof org.deeplearning4j.nn.layers.FrozenLayer) k++;
@@ -99,15 +104,15 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
         // Layers without parameters or dropout right above (pooling, activations) run the same in training: they join
         // the frozen part, so their outputs are computed once too.
         while (k < built.length - 1 && built[k].numParams() == 0
-                && FrozenLayers.unwrap(net.getLayerWiseConfigurations().getConf(k).getLayer()).getIDropout() == null) {
+                && deterministicWithoutParams(FrozenLayers.unwrap(net.getLayerWiseConfigurations().getConf(k).getLayer()))) {
             k++;
         }
         Set<String> prefixLayers = new HashSet<>(names.subList(0, k));
         FrozenPrefix draft = new FrozenPrefix(false, names.get(k - 1), names.get(k), k, List.of(), 0, 0, 0, List.of(), true);
-        return finish(network, labels, layout, prefixLayers, draft);
+        return finish(network, labels, layout, prefixLayers, draft, trialRows);
     }
 
-    private static Decision decideGraph(Network network, ComputationGraph g, ParamLabels labels, ShardLayout layout) {
+    private static Decision decideGraph(Network network, ComputationGraph g, ParamLabels labels, ShardLayout layout, int trialRows) {
         ComputationGraphConfiguration conf = g.getConfiguration();
         String input = conf.getNetworkInputs().get(0);
         Map<String, List<String>> inputsOf = conf.getVertexInputs();
@@ -142,11 +147,12 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
                 .findFirst().orElse("?");
         FrozenPrefix draft = new FrozenPrefix(true, best, firstTrained, 0, order.stream().filter(bestPart::contains).toList(), 0, 0, 0,
                 List.of(), true);
-        return finish(network, labels, layout, bestPart, draft);
+        return finish(network, labels, layout, bestPart, draft, trialRows);
     }
 
     /** The boundary's parameters, shards and output shape checked; the prefix, or why not. */
-    private static Decision finish(Network network, ParamLabels labels, ShardLayout layout, Set<String> part, FrozenPrefix draft) {
+    private static Decision finish(Network network, ParamLabels labels, ShardLayout layout, Set<String> part, FrozenPrefix draft,
+                                   int trialRows) {
         ParamTable table = labels.table();
         int firstSuffixParam = 0;
         while (firstSuffixParam < table.size() && part.contains(table.get(firstSuffixParam).layerName())) firstSuffixParam++;
@@ -176,7 +182,7 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
         List<Integer> image = trial.rank() == 4 ? List.of((int) trial.size(1), (int) trial.size(2), (int) trial.size(3)) : List.of();
         int width = Math.toIntExact(trial.length() / trial.size(0));
         FrozenPrefix found = new FrozenPrefix(prefix.graph(), prefix.boundary(), prefix.firstTrained(), prefix.layers(), prefix.prefixVertices(),
-                prefix.paramOffset(), firstSuffixParam, width, image, rowIndependent(prefix, network));
+                prefix.paramOffset(), firstSuffixParam, width, image, rowIndependent(prefix, network, Math.max(2, trialRows)));
         if (found.graph()) {
             // DL4J lays a graph's parameters out in its topological order; the suffix graph's order must keep them the tail.
             Network suffix = found.suffix(network, labels, network.paramsCopy());
@@ -190,32 +196,37 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
     }
 
     /**
-     * Whether a row's output bits are the same wherever the row sits in its batch, tried on the driver with
-     * {@value #TRIAL_ROWS} random rows in two orders. Measured on ND4J's CPU backend: a convolution's output is not (a
-     * row's values can differ in the last bit with its position), so training on cached outputs then matches training
-     * on the rows to within float rounding, not bit for bit.
+     * Whether a row's output bits are the same wherever the row sits in its batch, tried on the driver with {@code rows}
+     * random rows (the executors' chunk size) in three orders: as drawn, reversed, rotated by one. Measured on ND4J's
+     * CPU backend: a convolution's output is not (a row's values can differ in the last bit with its position), so
+     * training on cached outputs then matches training on the rows to within float rounding, not bit for bit. A trial,
+     * not a proof: the executors' CPUs may differ from the driver's.
      */
-    private static boolean rowIndependent(FrozenPrefix prefix, Network network) {
+    private static boolean rowIndependent(FrozenPrefix prefix, Network network, int rows) {
         // Java's generator, not ND4J's: the trial must not move the random state training draws from.
         java.util.SplittableRandom random = new java.util.SplittableRandom(7);
-        float[] values = new float[TRIAL_ROWS * network.inputs()];
+        float[] values = new float[rows * network.inputs()];
         for (int i = 0; i < values.length; i++) values[i] = (float) random.nextDouble();
-        INDArray rows = Nd4j.create(values, new long[]{TRIAL_ROWS, network.inputs()}, 'c');
-        int[] reversed = new int[TRIAL_ROWS];
-        for (int i = 0; i < TRIAL_ROWS; i++) reversed[i] = TRIAL_ROWS - 1 - i;
-        INDArray forward = prefix.features(network, rows).dup('c');
-        INDArray backward = prefix.features(network, rows.getRows(reversed)).dup('c');
-        for (int i = 0; i < TRIAL_ROWS; i++) {
-            float[] a = forward.getRow(i).dup().data().asFloat();
-            float[] b = backward.getRow(TRIAL_ROWS - 1 - i).dup().data().asFloat();
-            for (int j = 0; j < a.length; j++) {
-                if (Float.floatToRawIntBits(a[j]) != Float.floatToRawIntBits(b[j])) return false;
+        INDArray drawn = Nd4j.create(values, new long[]{rows, network.inputs()}, 'c');
+        INDArray reference = prefix.features(network, drawn).dup('c');
+        int[] reversed = new int[rows];
+        int[] rotated = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            reversed[i] = rows - 1 - i;
+            rotated[i] = (i + 1) % rows;
+        }
+        for (int[] order : new int[][]{reversed, rotated}) {
+            INDArray other = prefix.features(network, drawn.getRows(order)).dup('c');
+            for (int i = 0; i < rows; i++) {
+                float[] a = reference.getRow(order[i]).dup().data().asFloat();
+                float[] b = other.getRow(i).dup().data().asFloat();
+                for (int j = 0; j < a.length; j++) {
+                    if (Float.floatToRawIntBits(a[j]) != Float.floatToRawIntBits(b[j])) return false;
+                }
             }
         }
         return true;
     }
-
-    private static final int TRIAL_ROWS = 8;
 
     /** The boundary's output for a batch of rows, one flat row per input row (an image flattened channels first), in inference mode. */
     public INDArray features(Network network, INDArray rows) {
@@ -234,7 +245,18 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
             return reshape == null ? out : reshape.preProcess(out, (int) out.size(0), LayerWorkspaceMgr.noWorkspaces());
         }
         ComputationGraph g = (ComputationGraph) network.model();
-        return g.feedForward(new INDArray[]{rows}, g.getVertex(boundary).getVertexIndex(), false).get(boundary);
+        // DL4J's feedForward(input, i, train) stops after the vertex of layers[i] in topological order, so it takes the
+        // boundary's position among the layers, not its vertex index. A boundary that is no layer (an add vertex, say)
+        // needs the whole forward pass.
+        GraphVertex vertex = g.getVertex(boundary);
+        org.deeplearning4j.nn.api.Layer[] layersOfGraph = g.getLayers();
+        int till = -1;
+        for (int i = 0; vertex.hasLayer() && i < layersOfGraph.length; i++) if (layersOfGraph[i] == vertex.getLayer()) till = i;
+        Map<String, INDArray> activations = till >= 0 ? g.feedForward(new INDArray[]{rows}, till, false)
+                : g.feedForward(new INDArray[]{rows}, false, false);
+        INDArray out = activations.get(boundary);
+        if (out == null) throw new IllegalStateException("the forward pass did not reach vertex " + boundary);
+        return out;
     }
 
     /**
@@ -326,7 +348,23 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
         GraphVertex v = g.getVertex(vertex);
         if (!v.hasLayer()) return v.numParams() == 0;
         if (v.numParams() > 0) return false;
-        Layer layer = FrozenLayers.unwrap(((LayerVertex) conf.getVertices().get(vertex)).getLayerConf().getLayer());
-        return layer.getIDropout() == null;
+        return deterministicWithoutParams(FrozenLayers.unwrap(((LayerVertex) conf.getVertices().get(vertex)).getLayerConf().getLayer()));
+    }
+
+    /**
+     * Layers without parameters known to compute the same in training as in inference: pooling, padding, cropping and
+     * activations other than the randomized ReLU, with no dropout. Anything else (a custom or SameDiff layer, say) is
+     * not assumed to be.
+     */
+    private static boolean deterministicWithoutParams(Layer layer) {
+        if (layer.getIDropout() != null) return false;
+        if (layer instanceof org.deeplearning4j.nn.conf.layers.ActivationLayer a) {
+            return !(a.getActivationFn() instanceof org.nd4j.linalg.activations.impl.ActivationRReLU);
+        }
+        return layer instanceof org.deeplearning4j.nn.conf.layers.SubsamplingLayer
+                || layer instanceof org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer
+                || layer instanceof org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer
+                || layer instanceof org.deeplearning4j.nn.conf.layers.convolutional.Cropping2D
+                || layer instanceof org.deeplearning4j.nn.conf.layers.Upsampling2D;
     }
 }

@@ -82,7 +82,7 @@ public final class SparkEpochRunner implements EpochRunner {
     /** Computes the phase's prefix outputs once, where the phase allows it; says why not otherwise. */
     private void featurize(WorkerModel next, int chunkRows) {
         Network network = next.build();
-        FrozenPrefix.Decision decision = FrozenPrefix.decide(network, new ParamLabels(network.params(), next.labels()), next.layout());
+        FrozenPrefix.Decision decision = FrozenPrefix.decide(network, new ParamLabels(network.params(), next.labels()), next.layout(), chunkRows);
         if (decision.prefix().isEmpty()) {
             log.accept("featurize-once: not used in freeze phase " + next.phase() + ": " + decision.reason());
             return;

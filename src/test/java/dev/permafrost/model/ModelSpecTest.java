@@ -69,9 +69,26 @@ class ModelSpecTest {
         assertTrue(type.contains("choose one of convolution, subsampling, global-pooling, batchnorm, dropout, dense, output"), type);
 
         String noKernel = error(() -> new ModelSpec(784, List.of(1, 28, 28), List.of(
-                new LayerSpec("conv", "convolution", 8, "relu", 0, List.of(), List.of(), List.of(), "max"),
+                new LayerSpec("conv", "convolution", 8, "relu", 0, List.of(), List.of(), List.of(), null),
                 new LayerSpec("out", "output", 10, "softmax", 0))));
         assertTrue(noKernel.contains("needs a kernel"), noKernel);
+    }
+
+    @Test
+    void settingsALayerDoesNotUseAreRefusedRatherThanIgnored() {
+        String dropout = error(() -> new ModelSpec(784, List.of(new LayerSpec("bn", "batchnorm", 0, "relu", 0.5),
+                new LayerSpec("out", "output", 10, "softmax", 0))));
+        assertTrue(dropout.contains("layer 'bn' (batchnorm): dropout applies to dense, convolution and dropout layers"), dropout);
+        String width = error(() -> new ModelSpec(784, List.of(new LayerSpec("fc", "dense", 64, "relu", 0),
+                new LayerSpec("bn", "batchnorm", 128, "relu", 0), new LayerSpec("out", "output", 10, "softmax", 0))));
+        assertTrue(width.contains("gets 64 values and keeps its width 64, but says out = 128"), width);
+        String kernel = error(() -> new ModelSpec(784, List.of(new LayerSpec("fc", "dense", 64, "relu", 0, List.of(3), List.of(), List.of(), null),
+                new LayerSpec("out", "output", 10, "softmax", 0))));
+        assertTrue(kernel.contains("kernel, stride and padding apply to convolution and subsampling layers"), kernel);
+        String fraction = assertThrows(IllegalArgumentException.class, () -> JobSettings.load(Optional.empty(),
+                List.of("model.input-shape=[1,28,28]", "model.inputs=784", "model.layers=[{name=c, type=convolution, out=4, kernel=2.5},"
+                        + "{name=o, type=output, out=3, activation=softmax}]")).modelSpec()).getMessage();
+        assertTrue(fraction.contains("layer 'c': kernel = [2.5]: 2.5 is not a whole number"), fraction);
     }
 
     @Test

@@ -62,6 +62,10 @@ class RealModelsPrefixTest {
         FrozenPrefix backbone = decide(graph(), "stem.*", "block1.*");
         assertEquals("block1.pool", backbone.boundary());
         assertEquals(List.of(8, 7, 7), backbone.imageShape());
+        // An output layer right above the block: the boundary's place among the layers is not its vertex index.
+        FrozenPrefix shortHead = decide(Dl4jNetworks.readingRows(Dl4jNetworks.of(RealModels.residual(10, 12, 0.25, false)), List.of(1, 28, 28)),
+                "stem.*", "block1.*");
+        assertEquals("block1.pool", shortHead.boundary());
         FrozenPrefix stem = decide(graph(), "stem.*");
         assertEquals("stem.pool", stem.boundary(), "the residual block reads the stem's output twice, through one boundary");
         assertEquals(List.of(8, 14, 14), stem.imageShape());
@@ -82,6 +86,7 @@ class RealModelsPrefixTest {
         // Without the dropout layer: above the boundary it trains, and its masks are random on both sides.
         suffixMatches(Dl4jNetworks.of(RealModels.cnn(10, false).build(11)), "backbone.conv1.*", "backbone.bn1.*");
         suffixMatches(graph(), "stem.*", "block1.*");
+        suffixMatches(Dl4jNetworks.readingRows(Dl4jNetworks.of(RealModels.residual(10, 12, 0.25, false)), List.of(1, 28, 28)), "stem.*", "block1.*");
         suffixMatches(Dl4jNetworks.readingRows(Dl4jNetworks.of(RealModels.residual(10, 12, 0)), List.of(1, 28, 28)), "stem.*");
     }
 

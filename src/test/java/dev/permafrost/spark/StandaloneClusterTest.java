@@ -96,6 +96,35 @@ class StandaloneClusterTest {
     }
 
     @Test
+    void aResidualGraphWithAFrozenConvolutionalBackboneTrainsOnBothExecutorJvmsAsInOneProcess() {
+        try (SparkEpochRunner probe = new SparkEpochRunner(sc, rows, DATA.width(), DATA.classes())) {
+            assertTrue(probe.awaitSlots(2, 120), "two executors should be registered");
+        }
+        var graphConfig = new TrainingConfig(2, 16, 1, 9, OptimizerConfig.Adam.adam(1e-3),
+                FreezeSchedule.constant(FreezePlan.freezing("stem.*", "block1.*")), ShardLayout.DEFAULT_MAX_SHARD_LENGTH, 1);
+        java.util.function.Supplier<Network> graph = () -> Dl4jNetworks.readingRows(
+                Dl4jNetworks.of(dev.permafrost.testing.RealModels.residual(10, 41)), List.of(1, 28, 28));
+        float[] local = new LocalTrainer(graphConfig).fit(graph.get(), DATA, TrainingListener.NONE).server().assemble();
+        DistributedTrainer.Result r;
+        try (SparkEpochRunner runner = new SparkEpochRunner(sc, rows, DATA.width(), DATA.classes())) {
+            r = new DistributedTrainer(graphConfig, "127.0.0.1", 3).fit(graph.get(), DATA.size(), runner, TrainingListener.NONE);
+        }
+        float[] trained = r.server().assemble();
+        assertArrayEquals(RawBits.of(local), RawBits.of(trained));
+        float[] start = graph.get().paramsCopy();
+        int frozen = 0;
+        for (var p : r.network().params().params()) {
+            if (!p.name().startsWith("stem.") && !p.name().startsWith("block1.")) continue;
+            assertArrayEquals(RawBits.of(java.util.Arrays.copyOfRange(start, (int) p.offset(), (int) p.end())),
+                    RawBits.of(java.util.Arrays.copyOfRange(trained, (int) p.offset(), (int) p.end())), p.name());
+            frozen++;
+        }
+        assertEquals(18, frozen, "convolution kernels and biases, BatchNorm scales, shifts and statistics");
+        Set<String> executors = r.audits().stream().filter(a -> a.shardsChecked() > 0).map(AuditRecord::executor).collect(Collectors.toSet());
+        assertEquals(2, executors.size(), "both executor JVMs fingerprinted the frozen backbone on every push: " + executors);
+    }
+
+    @Test
     void anExecutorKilledMidEpochIsSurvivedAndTheModelEqualsTheUndisturbedRun() {
         AtomicBoolean killed = new AtomicBoolean();
         TrainingListener killer = new TrainingListener() {

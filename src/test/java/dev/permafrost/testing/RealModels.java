@@ -59,7 +59,12 @@ public final class RealModels {
 
     /** The same with another probability of dropping in the block ({@code 0}: an identity layer in its place). */
     public static ComputationGraph residual(int classes, long seed, double dropout) {
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
+        return residual(classes, seed, dropout, true);
+    }
+
+    /** The same, with the dense layer of the head left out when {@code !denseHead}: the output layer reads the block. */
+    public static ComputationGraph residual(int classes, long seed, double dropout, boolean denseHead) {
+        var builder = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
                 .weightInit(WeightInit.RELU).updater(new Adam(1e-3)).graphBuilder()
                 .addInputs("image")
                 .addLayer("stem.conv", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(8).activation(Activation.IDENTITY).build(), "image")
@@ -73,10 +78,11 @@ public final class RealModels {
                 .addLayer("block1.bn2", new BatchNormalization.Builder().activation(Activation.IDENTITY).build(), "block1.conv2")
                 .addVertex("block1.add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "stem.pool", "block1.bn2")
                 .addLayer("block1.relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "block1.add")
-                .addLayer("block1.pool", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build(), "block1.relu")
-                .addLayer("head.fc", new DenseLayer.Builder().nOut(32).activation(Activation.RELU).build(), "block1.pool")
+                .addLayer("block1.pool", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build(), "block1.relu");
+        if (denseHead) builder.addLayer("head.fc", new DenseLayer.Builder().nOut(32).activation(Activation.RELU).build(), "block1.pool");
+        ComputationGraphConfiguration conf = builder
                 .addLayer("head.out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(classes).weightInit(WeightInit.XAVIER)
-                        .activation(Activation.SOFTMAX).build(), "head.fc")
+                        .activation(Activation.SOFTMAX).build(), denseHead ? "head.fc" : "block1.pool")
                 .setOutputs("head.out")
                 .setInputTypes(InputType.convolutional(28, 28, 1))
                 .build();
