@@ -230,7 +230,42 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
 
     /** The boundary's output for a batch of rows, one flat row per input row (an image flattened channels first), in inference mode. */
     public INDArray features(Network network, INDArray rows) {
-        INDArray out = boundaryOutput(network, rows);
+        return featurizer(network).features(rows);
+    }
+
+    /** Computes the boundary's outputs chunk after chunk with what it builds once: see {@link #featurizer(Network)}. */
+    public interface Featurizer {
+        /** One flat row per input row (an image flattened channels first), in inference mode. */
+        INDArray features(INDArray rows);
+    }
+
+    /**
+     * What computes the features, built once per task. For a MultiLayerNetwork: the frozen layers as a network of
+     * their own, whose {@code output} runs in DL4J's inference workspace, so a chunk allocates only its result
+     * (measured on an executor: {@code feedForwardToLayer}, which detaches every layer's activations, spent its time
+     * allocating native buffers); the same operations, so the same bits. For a graph: the whole graph's forward pass
+     * up to the boundary.
+     */
+    public Featurizer featurizer(Network network) {
+        if (graph) return rows -> flat(boundaryOutput(network, rows));
+        MultiLayerConfiguration base = MultiLayerConfiguration.fromJson(Dl4jNetworks.configJson(network));
+        Map<Integer, InputPreProcessor> pre = new HashMap<>();
+        for (var e : base.getInputPreProcessors().entrySet()) if (e.getKey() < layers) pre.put(e.getKey(), e.getValue());
+        MultiLayerConfiguration conf = new MultiLayerConfiguration.Builder()
+                .confs(new ArrayList<>(base.getConfs().subList(0, layers))).inputPreProcessors(pre).dataType(base.getDataType()).build();
+        conf.setTrainingWorkspaceMode(base.getTrainingWorkspaceMode());
+        conf.setInferenceWorkspaceMode(base.getInferenceWorkspaceMode());
+        MultiLayerNetwork part = new MultiLayerNetwork(conf);
+        float[] params = java.util.Arrays.copyOfRange(network.paramsCopy(), 0, paramOffset);
+        part.init(Nd4j.createFromArray(params).reshape(1, params.length), false);
+        InputPreProcessor reshape = base.getInputPreProcess(layers);
+        return rows -> {
+            INDArray out = part.output(rows, false);
+            return flat(reshape == null ? out : reshape.preProcess(out, (int) out.size(0), LayerWorkspaceMgr.noWorkspaces()));
+        };
+    }
+
+    private INDArray flat(INDArray out) {
         if (out.rank() == 4) return out.dup('c').reshape('c', out.size(0), out.length() / out.size(0));
         if (out.rank() != 2) throw new IllegalStateException("the output at " + boundary + " has rank " + out.rank() + "; computing it once covers flat rows and images");
         return out;

@@ -40,12 +40,13 @@ final class PrefixFeatures implements FlatMapFunction<Iterator<Example>, Example
         WorkerModel wm = WorkerModel.decode(model.value());
         Network network = wm.build();
         requireCanonical(network, wm);
+        FrozenPrefix.Featurizer featurizer = prefix.featurizer(network);
         List<Example> out = new ArrayList<>();
         List<Example> chunk = new ArrayList<>(chunkRows);
         while (rows.hasNext()) {
             chunk.add(rows.next());
             if (chunk.size() == chunkRows || !rows.hasNext()) {
-                featurize(network, chunk, out);
+                featurize(featurizer, chunk, out);
                 chunk.clear();
             }
         }
@@ -53,11 +54,11 @@ final class PrefixFeatures implements FlatMapFunction<Iterator<Example>, Example
     }
 
     /** One forward pass of exactly {@code chunkRows} rows: a short last chunk is padded with its own rows, whose outputs are dropped. */
-    private void featurize(Network network, List<Example> chunk, List<Example> out) {
+    private void featurize(FrozenPrefix.Featurizer featurizer, List<Example> chunk, List<Example> out) {
         int width = chunk.get(0).features().length;
         float[] x = new float[chunkRows * width];
         for (int i = 0; i < chunkRows; i++) System.arraycopy(chunk.get(i % chunk.size()).features(), 0, x, i * width, width);
-        INDArray features = prefix.features(network, Nd4j.create(x, new long[]{chunkRows, width}, 'c'));
+        INDArray features = featurizer.features(Nd4j.create(x, new long[]{chunkRows, width}, 'c'));
         for (int i = 0; i < chunk.size(); i++) {
             Example e = chunk.get(i);
             out.add(new Example(e.index(), features.getRow(i).dup().data().asFloat(), e.label()));
