@@ -5,6 +5,7 @@ import dev.permafrost.data.FashionMnist.ClassRange;
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.network.StoredParams;
 import dev.permafrost.testing.CommandLine;
+import dev.permafrost.testing.FileTrees;
 import dev.permafrost.testing.Fashion;
 import dev.permafrost.testing.RawBits;
 import dev.permafrost.testing.RealModels;
@@ -112,7 +113,7 @@ class GraphJobTest {
             List<Path> kept = files.filter(p -> p.getFileName().toString().compareTo("ckpt-000000000021") <= 0)
                     .sorted(Comparator.naturalOrder()).toList();
             assertTrue(kept.size() >= 2, kept.toString());
-            for (Path p : kept) copyTree(p, cut.resolve("checkpoints").resolve(p.getFileName().toString()));
+            for (Path p : kept) FileTrees.copy(p, cut.resolve("checkpoints").resolve(p.getFileName().toString()));
         }
         CommandLine.Run resumed = CommandLine.run(finetune(cut).toArray(String[]::new));
         assertEquals(0, resumed.exit(), resumed.out() + resumed.err());
@@ -142,15 +143,5 @@ class GraphJobTest {
         CommandLine.Run v = CommandLine.run("verify", "--before", pre.resolve("model.zip").toString(), "--after", ft.resolve("model.zip").toString(),
                 "--freeze", "backbone.*");
         assertEquals(0, v.exit(), v.out() + v.err());
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(target);
-                else Files.copy(p, target);
-            }
-        }
     }
 }

@@ -3,6 +3,7 @@ package dev.permafrost.cli;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.permafrost.testing.CommandLine;
+import dev.permafrost.testing.FileTrees;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -122,7 +123,7 @@ class JobChainTest {
 
         // A crashed run's checkpoints, rerun with another learning rate: refused with exit 2, naming the field and both values.
         Path crashed = dir.resolve("crashed");
-        copyCheckpoints(ft.resolve("checkpoints"), crashed.resolve("checkpoints"));
+        FileTrees.copy(ft.resolve("checkpoints"), crashed.resolve("checkpoints"));
         List<String> other = new ArrayList<>(finetune);
         other.addAll(List.of("--out", crashed.toString(), "optimizer.lr=0.01"));
         CommandLine.Run refused = run(other);
@@ -183,16 +184,6 @@ class JobChainTest {
             assertTrue(r.err().contains(bad.substring(0, bad.indexOf('='))), r.err());
         }
         assertFalse(Files.exists(dir.resolve("never")), "nothing written");
-    }
-
-    private static void copyCheckpoints(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path p : files.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) Files.createDirectories(target);
-                else Files.copy(p, target);
-            }
-        }
     }
 
     private static long countFiles(Path dir) throws IOException {
