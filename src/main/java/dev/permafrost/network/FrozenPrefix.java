@@ -45,7 +45,7 @@ import java.util.Set;
  * an image-shaped output is kept flat, channels first, and {@code imageShape} = [channels, height, width] makes the
  * suffix read it as the image again. {@code prefixVertices} are a graph's vertices below and at the boundary.
  * {@code rowIndependent}: a trial on the driver found each row's output bits independent of its place in the batch, so
- * the suffix trains bit for bit as the whole network would (see {@link #rowIndependent(FrozenPrefix, Network)}).
+ * the suffix trains bit for bit as the whole network would (see {@link #rowIndependent(Featurizer, int, int)}).
  */
 public record FrozenPrefix(boolean graph, String boundary, String firstTrained, int layers, List<String> prefixVertices,
                            int paramOffset, int firstSuffixParam, int outputWidth, List<Integer> imageShape,
@@ -182,7 +182,7 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
         List<Integer> image = trial.rank() == 4 ? List.of((int) trial.size(1), (int) trial.size(2), (int) trial.size(3)) : List.of();
         int width = Math.toIntExact(trial.length() / trial.size(0));
         FrozenPrefix found = new FrozenPrefix(prefix.graph(), prefix.boundary(), prefix.firstTrained(), prefix.layers(), prefix.prefixVertices(),
-                prefix.paramOffset(), firstSuffixParam, width, image, rowIndependent(prefix, network, Math.max(2, trialRows)));
+                prefix.paramOffset(), firstSuffixParam, width, image, rowIndependent(prefix.featurizer(network), network.inputs(), Math.max(2, trialRows)));
         if (found.graph()) {
             // DL4J lays a graph's parameters out in its topological order; the suffix graph's order must keep them the tail.
             Network suffix = found.suffix(network, labels, network.paramsCopy());
@@ -202,13 +202,13 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
      * training on cached outputs then matches training on the rows to within float rounding, not bit for bit. A trial,
      * not a proof: the executors' CPUs may differ from the driver's.
      */
-    private static boolean rowIndependent(FrozenPrefix prefix, Network network, int rows) {
+    private static boolean rowIndependent(Featurizer featurizer, int width, int rows) {
         // Java's generator, not ND4J's: the trial must not move the random state training draws from.
         java.util.SplittableRandom random = new java.util.SplittableRandom(7);
-        float[] values = new float[rows * network.inputs()];
+        float[] values = new float[rows * width];
         for (int i = 0; i < values.length; i++) values[i] = (float) random.nextDouble();
-        INDArray drawn = Nd4j.create(values, new long[]{rows, network.inputs()}, 'c');
-        INDArray reference = prefix.features(network, drawn).dup('c');
+        INDArray drawn = Nd4j.create(values, new long[]{rows, width}, 'c');
+        INDArray reference = featurizer.features(drawn).dup('c');
         int[] reversed = new int[rows];
         int[] rotated = new int[rows];
         for (int i = 0; i < rows; i++) {
@@ -216,7 +216,7 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
             rotated[i] = (i + 1) % rows;
         }
         for (int[] order : new int[][]{reversed, rotated}) {
-            INDArray other = prefix.features(network, drawn.getRows(order)).dup('c');
+            INDArray other = featurizer.features(drawn.getRows(order)).dup('c');
             for (int i = 0; i < rows; i++) {
                 float[] a = reference.getRow(order[i]).dup().data().asFloat();
                 float[] b = other.getRow(i).dup().data().asFloat();
@@ -251,10 +251,7 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
         MultiLayerConfiguration base = MultiLayerConfiguration.fromJson(Dl4jNetworks.configJson(network));
         Map<Integer, InputPreProcessor> pre = new HashMap<>();
         for (var e : base.getInputPreProcessors().entrySet()) if (e.getKey() < layers) pre.put(e.getKey(), e.getValue());
-        MultiLayerConfiguration conf = new MultiLayerConfiguration.Builder()
-                .confs(new ArrayList<>(base.getConfs().subList(0, layers))).inputPreProcessors(pre).dataType(base.getDataType()).build();
-        conf.setTrainingWorkspaceMode(base.getTrainingWorkspaceMode());
-        conf.setInferenceWorkspaceMode(base.getInferenceWorkspaceMode());
+        MultiLayerConfiguration conf = layerRange(base, 0, layers, pre);
         MultiLayerNetwork part = new MultiLayerNetwork(conf);
         float[] params = java.util.Arrays.copyOfRange(network.paramsCopy(), 0, paramOffset);
         part.init(Nd4j.createFromArray(params).reshape(1, params.length), false);
@@ -316,20 +313,26 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
 
     private String suffixLayers(Network network) {
         MultiLayerConfiguration base = MultiLayerConfiguration.fromJson(Dl4jNetworks.configJson(network));
-        List<NeuralNetConfiguration> confs = new ArrayList<>(base.getConfs().subList(layers, base.getConfs().size()));
         Map<Integer, InputPreProcessor> pre = new HashMap<>();
         for (var e : base.getInputPreProcessors().entrySet()) {
             // The boundary's own reshape is already applied in the features.
             if (e.getKey() > layers) pre.put(e.getKey() - layers, e.getValue());
         }
         if (!imageShape.isEmpty()) pre.put(0, imageReshape());
+        MultiLayerConfiguration conf = layerRange(base, layers, base.getConfs().size(), pre);
+        return conf.toJson();
+    }
+
+    /** Layers {@code [from, to)} of {@code base} as a configuration of their own, reading through {@code pre} (indices within the range), with base's other settings. */
+    private static MultiLayerConfiguration layerRange(MultiLayerConfiguration base, int from, int to, Map<Integer, InputPreProcessor> pre) {
+        List<NeuralNetConfiguration> confs = new ArrayList<>(base.getConfs().subList(from, to));
         MultiLayerConfiguration conf = new MultiLayerConfiguration.Builder().confs(confs).inputPreProcessors(pre)
                 .backpropType(base.getBackpropType()).tBPTTForwardLength(base.getTbpttFwdLength())
                 .tBPTTBackwardLength(base.getTbpttBackLength()).dataType(base.getDataType()).build();
         conf.setTrainingWorkspaceMode(base.getTrainingWorkspaceMode());
         conf.setInferenceWorkspaceMode(base.getInferenceWorkspaceMode());
         conf.setCacheMode(base.getCacheMode());
-        return conf.toJson();
+        return conf;
     }
 
     /**
