@@ -35,9 +35,10 @@ final class ImportCommand implements Callable<Integer> {
             if (!overwrite && (files.exists(out + "/train") || files.exists(out + "/test"))) {
                 throw new IllegalArgumentException(out + " already holds an import (train/ or test/): choose another --out or pass --overwrite");
             }
+            long started = System.nanoTime();
             long[] n = FashionMnistImport.write(spark, idx.idx, out, range, overwrite);
-            System.out.printf("wrote %s/train (%,d rows) and %s/test (%,d rows), classes %s as labels 0-%d%n", out, n[0], out, n[1], range,
-                    range.count() - 1);
+            System.out.printf(java.util.Locale.ROOT, "wrote %s/train (%,d rows) and %s/test (%,d rows), classes %s as labels 0-%d, in %.1f s%n",
+                    out, n[0], out, n[1], range, range.count() - 1, (System.nanoTime() - started) / 1e9);
             return 0;
         } finally {
             spark.stop();

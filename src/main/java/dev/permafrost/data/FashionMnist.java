@@ -42,20 +42,32 @@ public final class FashionMnist {
      * (class 5 becomes 0 when the range is 5-9).
      */
     public static LabeledData load(Path dir, Split split, ClassRange range) {
+        byte[] classes = classes(dir, split);
+        byte[] pixels = pixelBytes(dir, split, 0, classes.length);
+        int kept = 0;
+        for (byte c : classes) if (range.contains(c)) kept++;
+        float[] x = new float[kept * WIDTH];
+        int[] y = new int[kept];
+        int k = 0;
+        for (int r = 0; r < classes.length; r++) {
+            if (!range.contains(classes[r])) continue;
+            scale(pixels, r, x, k);
+            y[k] = classes[r] - range.from();
+            k++;
+        }
+        return new LabeledData(x, y, WIDTH, range.count());
+    }
+
+    /**
+     * Every image's class, in file order, after checking both files' headers: the magic numbers, 28x28 images and as
+     * many labels as images.
+     */
+    public static byte[] classes(Path dir, Split split) {
         Path images = find(dir, split.prefix + "-images-idx3-ubyte");
         Path labels = find(dir, split.prefix + "-labels-idx1-ubyte");
-        byte[] pixels;
-        byte[] classes;
         int rows;
         try (DataInputStream in = open(images)) {
-            int magic = in.readInt();
-            if (magic != IMAGES_MAGIC) throw bad(images, "magic number 0x" + Integer.toHexString(magic) + ", expected 0x803 (IDX images)");
-            rows = in.readInt();
-            int h = in.readInt();
-            int w = in.readInt();
-            if (h * w != WIDTH) throw bad(images, "images are " + h + "x" + w + ", expected 28x28");
-            pixels = in.readNBytes(rows * WIDTH);
-            if (pixels.length != rows * WIDTH) throw bad(images, "truncated: " + pixels.length + " of " + rows * WIDTH + " pixel bytes");
+            rows = imagesHeader(in, images);
         } catch (IOException e) {
             throw bad(images, e.getMessage());
         }
@@ -64,23 +76,52 @@ public final class FashionMnist {
             if (magic != LABELS_MAGIC) throw bad(labels, "magic number 0x" + Integer.toHexString(magic) + ", expected 0x801 (IDX labels)");
             int n = in.readInt();
             if (n != rows) throw bad(labels, n + " labels for " + rows + " images in " + images.getFileName());
-            classes = in.readNBytes(n);
+            byte[] classes = in.readNBytes(n);
             if (classes.length != n) throw bad(labels, "truncated: " + classes.length + " of " + n + " labels");
+            return classes;
         } catch (IOException e) {
             throw bad(labels, e.getMessage());
         }
-        int kept = 0;
-        for (byte c : classes) if (range.contains(c)) kept++;
-        float[] x = new float[kept * WIDTH];
-        int[] y = new int[kept];
-        int k = 0;
-        for (int r = 0; r < rows; r++) {
-            if (!range.contains(classes[r])) continue;
-            for (int j = 0; j < WIDTH; j++) x[k * WIDTH + j] = (pixels[r * WIDTH + j] & 0xFF) / 255f;
-            y[k] = classes[r] - range.from();
-            k++;
+    }
+
+    /**
+     * The raw pixel bytes of images {@code from..to-1} (row-major, 784 per image), read by streaming past the ones
+     * before: a gzipped file cannot be entered in the middle, but skipping decompresses without keeping anything.
+     */
+    public static byte[] pixelBytes(Path dir, Split split, int from, int to) {
+        Path images = find(dir, split.prefix + "-images-idx3-ubyte");
+        try (DataInputStream in = open(images)) {
+            int rows = imagesHeader(in, images);
+            if (from < 0 || to > rows || to < from) throw new IllegalArgumentException("images " + from + ".." + to + " outside 0.." + rows);
+            try {
+                in.skipNBytes((long) from * WIDTH);
+            } catch (java.io.EOFException e) {
+                throw bad(images, "truncated before image " + from + " of " + rows);
+            }
+            byte[] pixels = in.readNBytes((to - from) * WIDTH);
+            if (pixels.length != (to - from) * WIDTH) {
+                throw bad(images, "truncated: image " + (from + pixels.length / WIDTH) + " of " + rows + " is incomplete");
+            }
+            return pixels;
+        } catch (IOException e) {
+            throw bad(images, e.getMessage());
         }
-        return new LabeledData(x, y, WIDTH, range.count());
+    }
+
+    /** Image {@code row} of {@code pixels} scaled to [0, 1] into {@code out} at image position {@code at}. */
+    public static void scale(byte[] pixels, int row, float[] out, int at) {
+        for (int j = 0; j < WIDTH; j++) out[at * WIDTH + j] = (pixels[row * WIDTH + j] & 0xFF) / 255f;
+    }
+
+    /** Reads and checks the images file's header; returns its image count. */
+    private static int imagesHeader(DataInputStream in, Path images) throws IOException {
+        int magic = in.readInt();
+        if (magic != IMAGES_MAGIC) throw bad(images, "magic number 0x" + Integer.toHexString(magic) + ", expected 0x803 (IDX images)");
+        int rows = in.readInt();
+        int h = in.readInt();
+        int w = in.readInt();
+        if (h * w != WIDTH) throw bad(images, "images are " + h + "x" + w + ", expected 28x28");
+        return rows;
     }
 
     private static Path find(Path dir, String base) {
@@ -124,7 +165,7 @@ public final class FashionMnist {
             throw new IllegalArgumentException("class range '" + text + "' should look like '0-4' or '7'");
         }
 
-        boolean contains(byte c) {
+        public boolean contains(byte c) {
             return c >= from && c <= to;
         }
 
