@@ -5,6 +5,9 @@ import dev.permafrost.data.RowChecks;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.linalg.SparseVector;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -48,8 +51,8 @@ public final class DatasetInput {
      *                       64-bit sum over the kept rows of {@code fmix64(index * 0x9E3779B97F4A7C15L ^ key)}
      *                       (MurmurHash3's finaliser), where {@code index} is the number the row was given
      *                       (0..count-1) and {@code key} its original order key: the index column's value, or
-     *                       without one the row's read position (for LibSVM its line number from 0, blank and
-     *                       comment lines counted). A sum, so it does not depend on partitioning, on the number of
+     *                       without one the row's read position (for LibSVM its position among the data lines,
+     *                       from 0). A sum, so it does not depend on partitioning, on the number of
      *                       files or on the order Spark returns rows; it changes when a row is added, dropped or
      *                       given another key. It covers neither feature nor label values.
      */
@@ -60,14 +63,16 @@ public final class DatasetInput {
     }
 
     public static Loaded read(SparkSession spark, Spec given) {
-        // Qualified on the driver: a relative path would mean each executor's own working folder.
-        Spec spec = new Spec(qualify(spark, given.path()), given.format(), given.featuresColumn(), given.labelColumn(),
-                given.indexColumn(), given.width(), given.classes(), given.dropBadRows());
+        // Qualified on the driver: a relative path would mean each executor's own working folder. Spark's libsvm
+        // reader names its columns label and features, and has no index column.
+        boolean libsvm = given.format().equals("libsvm");
+        Spec spec = new Spec(qualify(spark, given.path()), given.format(), libsvm ? "features" : given.featuresColumn(),
+                libsvm ? "label" : given.labelColumn(), libsvm ? "" : given.indexColumn(), given.width(), given.classes(), given.dropBadRows());
         requireExists(spark, spec.path());
-        if (spec.format().equals("libsvm")) return finish(spark, spec, LibSvm.read(spark, spec), false);
         Dataset<Row> df = switch (spec.format()) {
             case "parquet" -> readParquet(spark, spec.path());
             case "csv" -> spark.read().option("header", "true").option("inferSchema", "true").csv(spec.path());
+            case "libsvm" -> readLibSvm(spark, spec.path());
             default -> throw new IllegalArgumentException("data.format = '" + spec.format() + "'; choose parquet, csv or libsvm");
         };
         List<String> columns = Arrays.asList(df.columns());
@@ -101,7 +106,7 @@ public final class DatasetInput {
             }
             DataType t = df.schema().apply(spec.featuresColumn()).dataType();
             boolean array = t instanceof ArrayType a && a.elementType() instanceof NumericType;
-            if (!array && !t.typeName().equals("vector")) {
+            if (!array && !(t instanceof VectorUDT) && !(t instanceof org.apache.spark.mllib.linalg.VectorUDT)) {
                 throw new IllegalArgumentException("features column '" + spec.featuresColumn() + "' in " + spec.path() + " holds "
                         + t.simpleString() + "; it must be array<float>, array<double> or an ML Vector");
             }
@@ -251,6 +256,16 @@ public final class DatasetInput {
                 if (f == null) return Checked.bad(order, where + ": feature column " + i + " holds '" + v + "', not a number");
                 x[i] = f;
             }
+        } else if (spec.format().equals("libsvm") && row.get(featureAt[0]) instanceof SparseVector v && v.size() != spec.width()) {
+            // The reader sizes every row by the largest index in the whole file (absent features are 0): only this
+            // row's own indices count.
+            int[] indices = v.indices();
+            if (indices.length > 0 && indices[indices.length - 1] >= spec.width()) {
+                return Checked.bad(order, where + " has feature index " + (indices[indices.length - 1] + 1) + " (1-based); the model expects "
+                        + spec.width() + " features");
+            }
+            x = new float[spec.width()];
+            for (int i = 0; i < indices.length; i++) x[indices[i]] = (float) v.values()[i];
         } else {
             x = features(row.get(featureAt[0]));
             if (x == null) return Checked.bad(order, where + ": the features are null");
@@ -289,14 +304,29 @@ public final class DatasetInput {
             for (int i = 0; i < x.length; i++) x[i] = ((Number) list.get(i)).floatValue();
             return x;
         }
+        if (v instanceof Vector vector) return floats(vector.toArray());
+        if (v instanceof org.apache.spark.mllib.linalg.Vector vector) return floats(vector.toArray());
+        throw new IllegalArgumentException("features of type " + v.getClass().getName() + " cannot be read");
+    }
+
+    private static float[] floats(double[] d) {
+        float[] x = new float[d.length];
+        for (int i = 0; i < d.length; i++) x[i] = (float) d[i];
+        return x;
+    }
+
+    /**
+     * Spark's own LibSVM reader: {@code label index:value ...} per line, indices 1-based and ascending, blank and
+     * {@code #} lines skipped. The vector width is the largest index in the data; rows whose indices go past the
+     * model's input are bad rows (see {@link #check}). A line Spark cannot parse fails the read, naming the line.
+     */
+    private static Dataset<Row> readLibSvm(SparkSession spark, String path) {
         try {
-            // An ML Vector (spark-mllib need not be on the classpath to compile this).
-            double[] d = (double[]) v.getClass().getMethod("toArray").invoke(v);
-            float[] x = new float[d.length];
-            for (int i = 0; i < d.length; i++) x[i] = (float) d[i];
-            return x;
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalArgumentException("features of type " + v.getClass().getName() + " cannot be read");
+            return spark.read().format("libsvm").load(path);
+        } catch (Exception e) { // the reader parses every line up front to find the width
+            throw new IllegalArgumentException("data " + path + " could not be read as libsvm: " + rootCause(e)
+                    + ". Each line must be 'label index:value ...' with 1-based, ascending indices; bad-rows = drop cannot skip such a "
+                    + "line. Fix or remove it.", e);
         }
     }
 

@@ -1,5 +1,10 @@
 package dev.permafrost.spark;
 
+import dev.permafrost.testing.RawBits;
+import org.apache.spark.ml.linalg.DenseVector;
+import org.apache.spark.ml.linalg.SparseVector;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -17,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -221,10 +227,47 @@ class DatasetInputTest {
         assertEquals(0.5f, d.features()[0]);
         assertEquals(2f, d.features()[3]);
         assertEquals(1.5f, d.features()[WIDTH + 1]);
-        Path bad = dir.resolve("bad.libsvm");
-        Files.writeString(bad, "1 1:0.5 9:2\n0 3:1 2:1\nx 1:1\n");
+        // An index past the model's input is a bad row of its own (the reader sizes rows by the file's largest index).
+        Path wide = dir.resolve("wide.libsvm");
+        Files.writeString(wide, "1 1:0.5 9:2\n0 3:1\n2 2:1 4:1\n");
         var e = assertThrows(IllegalArgumentException.class, () -> DatasetInput.read(spark,
-                new DatasetInput.Spec(bad.toString(), "libsvm", "features", "label", "index", WIDTH, 3, false)));
-        assertTrue(e.getMessage().startsWith("3 bad rows") && e.getMessage().contains("line 1 has feature index 9"), e.getMessage());
+                new DatasetInput.Spec(wide.toString(), "libsvm", "features", "label", "index", WIDTH, 3, false)));
+        assertTrue(e.getMessage().startsWith("1 bad row") && e.getMessage().contains("row 0 has feature index 9 (1-based); the model "
+                + "expects 4 features"), e.getMessage());
+        var kept = DatasetInput.collect(DatasetInput.read(spark,
+                new DatasetInput.Spec(wide.toString(), "libsvm", "features", "label", "index", WIDTH, 3, true)));
+        assertEquals(List.of(0, 2), java.util.Arrays.stream(kept.labels()).boxed().toList());
+        assertEquals(1f, kept.features()[2]);
+        // A line Spark's reader cannot parse fails the read, quoting the line.
+        Path bad = dir.resolve("bad.libsvm");
+        Files.writeString(bad, "1 1:0.5\n0 3:1 2:1\n");
+        var unparsable = assertThrows(IllegalArgumentException.class, () -> DatasetInput.read(spark,
+                new DatasetInput.Spec(bad.toString(), "libsvm", "features", "label", "index", WIDTH, 3, true)));
+        assertTrue(unparsable.getMessage().contains("could not be read as libsvm") && unparsable.getMessage().contains("0 3:1 2:1")
+                && unparsable.getMessage().contains("ascending"), unparsable.getMessage());
+    }
+
+    @Test
+    void denseAndSparseMlVectorColumnsReadAsTheSameFloatsAsAnArrayColumn() {
+        List<Row> arrays = new ArrayList<>();
+        List<Row> dense = new ArrayList<>();
+        List<Row> sparse = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            double[] v = {i % 4 == 0 ? 0 : 0.1 * i, 0, i % 2 == 0 ? 1.0 / 3 : 0, 0.7};
+            Float[] f = new Float[v.length];
+            for (int j = 0; j < v.length; j++) f[j] = (float) v[j];
+            arrays.add(RowFactory.create(i, f, i % 3));
+            dense.add(RowFactory.create(i, Vectors.dense(v), i % 3));
+            sparse.add(RowFactory.create(i, Vectors.dense(v).toSparse(), i % 3));
+        }
+        var expected = DatasetInput.collect(DatasetInput.read(spark, spec(parquet("arrays", FLOATS, DataTypes.IntegerType, arrays), false)));
+        for (var rows : List.of(dense, sparse)) {
+            String p = parquet(rows == dense ? "dense" : "sparse", new VectorUDT(), DataTypes.IntegerType, rows);
+            Object stored = spark.read().parquet(p).first().get(1);
+            assertEquals(rows == dense ? DenseVector.class : SparseVector.class, stored.getClass());
+            var read = DatasetInput.collect(DatasetInput.read(spark, spec(p, false)));
+            assertArrayEquals(RawBits.of(expected.features()), RawBits.of(read.features()));
+            assertArrayEquals(expected.labels(), read.labels());
+        }
     }
 }
