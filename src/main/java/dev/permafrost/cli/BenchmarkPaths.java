@@ -153,7 +153,7 @@ final class BenchmarkPaths {
         }
 
         @Override
-        public void onEpochEnd(int epoch, double meanLoss, int droppedRows) {
+        public void onEpochEnd(EpochEnd end) {
             seconds.add((System.nanoTime() - started) / 1e9);
         }
     }

@@ -25,7 +25,7 @@ record Listeners(List<TrainingListener> all) implements TrainingListener {
     }
 
     @Override
-    public void onEpochEnd(int epoch, double meanLoss, int droppedRows) {
-        for (TrainingListener l : all) l.onEpochEnd(epoch, meanLoss, droppedRows);
+    public void onEpochEnd(EpochEnd end) {
+        for (TrainingListener l : all) l.onEpochEnd(end);
     }
 }

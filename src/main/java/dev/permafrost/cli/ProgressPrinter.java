@@ -47,9 +47,9 @@ final class ProgressPrinter implements TrainingListener {
     }
 
     @Override
-    public void onEpochEnd(int epoch, double meanLoss, int droppedRows) {
-        out.printf(Locale.ROOT, "epoch %d/%d done: mean loss %.4f%s%n", epoch + 1, epochs, meanLoss,
-                droppedRows > 0 ? " (" + droppedRows + " rows after the last full global batch left out of this epoch)" : "");
+    public void onEpochEnd(EpochEnd end) {
+        out.printf(Locale.ROOT, "epoch %d/%d done: mean loss %.4f%s%n", end.epoch() + 1, epochs, end.meanLoss(),
+                end.droppedRows() > 0 ? " (" + end.droppedRows() + " rows after the last full global batch left out of this epoch)" : "");
     }
 
     static String eta(double seconds) {

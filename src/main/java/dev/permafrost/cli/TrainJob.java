@@ -1,15 +1,16 @@
 package dev.permafrost.cli;
 
 import dev.permafrost.checkpoint.CheckpointStore;
+import dev.permafrost.data.LabeledData;
 import dev.permafrost.io.HadoopFiles;
 import dev.permafrost.io.Json;
 import dev.permafrost.io.Sha256;
 import dev.permafrost.network.Dl4jNetworks;
-import dev.permafrost.network.Evaluation;
 import dev.permafrost.network.Network;
 import dev.permafrost.ps.rpc.Tls;
 import dev.permafrost.shard.FrozenCopyMismatchException;
 import dev.permafrost.spark.DatasetInput;
+import dev.permafrost.spark.HeldOutEvaluation;
 import dev.permafrost.spark.SparkEpochRunner;
 import dev.permafrost.spark.SparkSessions;
 import dev.permafrost.train.DistributedTrainer;
@@ -82,6 +83,8 @@ final class TrainJob {
             out.printf(Locale.ROOT, "data: %,d rows from %s%s%n", train.count(), dataPath,
                     train.dropped() > 0 ? " (" + train.dropped() + " bad rows dropped)" : "");
             Optional<DatasetInput.Loaded> test = s.optional("data.test-path").map(path -> DatasetInput.read(spark, dataSpec(s, path, network)));
+            Optional<LabeledData> testRows = test.map(DatasetInput::collect);
+            test.ifPresent(t -> t.rows().unpersist());
             JobIdentity identity = identity(s, kind, config, train, model.sourceSha256());
 
             var sparkSettings = new java.util.HashMap<String, String>();
@@ -93,6 +96,7 @@ final class TrainJob {
             CheckpointStore store = new CheckpointStore(files, outDir + "/checkpoints", s.root().getInt("train.keep-checkpoints"));
             CheckpointLog checkpoints = new CheckpointLog(store, out);
             Optional<TrainState> resume;
+            EpochHistory history = new EpochHistory(spark, testRows, out);
             try (SparkEpochRunner runner = new SparkEpochRunner(sc, train.rows(), train.width(), train.classes(),
                     featurizeOnce, out::println)) {
                 DistributedTrainer.requireRunnable(train.count(), config.workers(), config.batchPerWorker(), runner);
@@ -100,11 +104,12 @@ final class TrainJob {
                 resume = resumePoint(store, files, start, identity, out);
                 started = System.nanoTime();
                 result = new DistributedTrainer(config, driverHost(spark), maxTries, tls)
-                        .fit(network, train.count(), runner, new ProgressPrinter(out, config.epochs()), resume,
+                        .fit(network, train.count(), runner, Listeners.of(new ProgressPrinter(out, config.epochs()), history), resume,
                                 new DistributedTrainer.Checkpointing(checkpointEvery, identity, checkpoints::write));
             }
             double seconds = (System.nanoTime() - started) / 1e9;
-            Optional<Double> accuracy = test.map(t -> Evaluation.accuracy(result.network(), DatasetInput.collect(t)));
+            // The last epoch's held-out scores are the trained model's; a run resumed after its last epoch has none yet.
+            Optional<Double> accuracy = history.finalAccuracy().or(() -> testRows.map(t -> HeldOutEvaluation.of(spark, result.network(), t).accuracy()));
             long samples = result.steps() * (long) config.workers() * config.batchPerWorker();
             out.printf(Locale.ROOT, "done: %d steps in %.1f s (%,.0f samples/s), %,d bytes pushed per step, %s%s%n",
                     result.steps(), seconds, samples / seconds, result.bytesPushed() / Math.max(1, result.steps()), auditLine(result),
@@ -116,13 +121,14 @@ final class TrainJob {
             float[] writtenFlat = written.paramsCopy();
             var checks = result.frozenReference().check(written.params(), writtenFlat);
             RunReport.Metrics metrics = RunReport.metrics(kind.name().toLowerCase(Locale.ROOT), config, result, seconds, samples,
-                    accuracy.orElse(null), train.count(), train.dropped(), checkpoints, resume.map(TrainState::version).orElse(null));
+                    accuracy.orElse(null), train.count(), train.dropped(), checkpoints, resume.map(TrainState::version).orElse(null), history);
             files.write(outDir, "metrics.json", json(metrics));
             RunReport.Audit audit = RunReport.audit(result, checks, writtenFlat, config.auditEvery(),
                     s.root().getStringList("freeze.patterns"));
             files.write(outDir, "audit.json", json(audit));
-            out.println("wrote " + outDir + "/model.zip, metrics.json and audit.json");
-            test.ifPresent(t -> t.rows().unpersist());
+            RunPictures.write(files, outDir, kind.name().toLowerCase(Locale.ROOT) + " " + outDir, metrics, audit, s, config,
+                    result.network(), List.of());
+            out.println("wrote " + outDir + "/model.zip, metrics.json, audit.json, chart.png and report.html");
             train.rows().unpersist();
             return requireFrozenIdentical(checks, outDir, out);
         } finally {

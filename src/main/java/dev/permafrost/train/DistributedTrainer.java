@@ -124,12 +124,21 @@ public final class DistributedTrainer {
                 snapshots.at(epoch, start, phases);
                 EpochPlan plan = EpochPlan.of(rows, w, config.batchPerWorker(), config.seed(), epoch);
                 progress.startEpoch(epoch, start, plan.steps());
+                int auditsBefore = service.audits().size();
+                long epochStarted = System.nanoTime();
                 submitter.run(epoch, start, plan.steps(), phases.phase());
+                double epochSeconds = (System.nanoTime() - epochStarted) / 1e9;
                 if (core.version() != start + plan.steps()) {
                     throw new IllegalStateException("epoch " + epoch + " ended at version " + core.version() + ", expected "
                             + (start + plan.steps()));
                 }
-                listener.onEpochEnd(epoch, progress.meanLoss(), plan.droppedRows());
+                List<AuditRecord> allAudits = service.audits();
+                List<AuditRecord> epochAudits = allAudits.subList(auditsBefore, allAudits.size());
+                float[] atEnd = core.assemble();
+                ParamLabels labels = phases.labels();
+                listener.onEpochEnd(new TrainingListener.EpochEnd(epoch, progress.meanLoss(), plan.droppedRows(), progress.samples(),
+                        epochSeconds, epochAudits.size(), epochAudits.stream().mapToLong(AuditRecord::shardsChecked).sum(),
+                        reference.check(initial.params(), atEnd), () -> initial.rebuild(labels, atEnd)));
                 snapshots.at(epoch + 1, core.version(), phases);
                 snapshots.save(core.version(), progress.meanLoss());
             }
@@ -303,6 +312,10 @@ public final class DistributedTrainer {
 
         synchronized double meanLoss() {
             return lossSum / Math.max(1, samples);
+        }
+
+        synchronized long samples() {
+            return samples;
         }
     }
 }

@@ -57,6 +57,7 @@ public final class LocalTrainer {
                 reference.enter(phases.labels(), server.assemble(), phases.phase());
             }
             listener.onEpochStart(epoch, phases.labels(), transition.orElse(ParameterServer.Transition.NONE), network);
+            int auditsBefore = audits;
             audits += FrozenAudit.check(network.paramsView(), server.layout(), server.frozenFingerprints(), WHERE, server.version());
 
             EpochPlan plan = EpochPlan.of(data.size(), config.workers(), config.batchPerWorker(), config.seed(), epoch);
@@ -92,7 +93,9 @@ public final class LocalTrainer {
             }
             audits += FrozenAudit.check(network.paramsView(), server.layout(), server.frozenFingerprints(), WHERE, server.version());
             lastLoss = epochLoss / Math.max(1, epochSamples);
-            listener.onEpochEnd(epoch, lastLoss, plan.droppedRows());
+            Network atEnd = network;
+            listener.onEpochEnd(new TrainingListener.EpochEnd(epoch, lastLoss, plan.droppedRows(), epochSamples,
+                    (System.nanoTime() - started) / 1e9, 0, audits - auditsBefore, reference.check(initial.params(), server.assemble()), () -> atEnd));
         }
         return new Result(network, server, totalSteps, lastLoss, audits, reference);
     }

@@ -4,7 +4,9 @@ import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.network.Network;
 import dev.permafrost.ps.ParameterServer;
 
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /** Progress callbacks from a training run; every method has a no-op default. */
 public interface TrainingListener {
@@ -22,7 +24,32 @@ public interface TrainingListener {
     default void onStep(StepEvent event, Optional<Network> localNetwork) {
     }
 
-    default void onEpochEnd(int epoch, double meanLoss, int droppedRows) {
+    /**
+     * An epoch finished.
+     *
+     * @param meanLoss      the mean training loss over the epoch's samples
+     * @param droppedRows   rows after the last full global batch, left out of this epoch
+     * @param samples       samples trained on in this epoch
+     * @param seconds       the epoch's wall time, task start-up included
+     * @param auditedPushes pushes this epoch whose frozen fingerprints were checked (every one matched, or the run stopped)
+     * @param shardChecks   frozen shards checked in those pushes
+     * @param frozenChecks  every frozen parameter of the server's state at the epoch's end, compared bit for bit with
+     *                      the value it was frozen with
+     * @param network       the network with the epoch's final parameters, built on demand
+     */
+    record EpochEnd(int epoch, double meanLoss, int droppedRows, long samples, double seconds, long auditedPushes, long shardChecks,
+                    List<FrozenReference.ParamCheck> frozenChecks, Supplier<Network> network) {
+        public double samplesPerSecond() {
+            return samples / Math.max(seconds, 1e-9);
+        }
+
+        /** True when every frozen parameter is bit-identical to its reference (also when nothing is frozen). */
+        public boolean frozenIdentical() {
+            return frozenChecks.stream().allMatch(FrozenReference.ParamCheck::identical);
+        }
+    }
+
+    default void onEpochEnd(EpochEnd end) {
     }
 
     TrainingListener NONE = new TrainingListener() {

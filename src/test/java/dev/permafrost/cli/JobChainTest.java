@@ -108,6 +108,28 @@ class JobChainTest {
         int checkedPushes = 0;
         for (var e : audit.getAsJsonArray("executors")) checkedPushes += e.getAsJsonObject().get("pushesChecked").getAsInt();
         assertEquals(2 * steps, checkedPushes, "every push of every worker carried every frozen fingerprint");
+        // Per epoch: the loss, held-out scores, speed and audit; the per-epoch pushes add up to the audit's.
+        var epochs = metrics.getAsJsonArray("perEpoch");
+        assertEquals(2, epochs.size());
+        long epochPushes = 0;
+        for (int i = 0; i < 2; i++) {
+            JsonObject e = epochs.get(i).getAsJsonObject();
+            assertEquals(i + 1, e.get("epoch").getAsInt());
+            assertTrue(e.get("meanLoss").getAsDouble() > 0 && e.get("samplesPerSecond").getAsDouble() > 0, e.toString());
+            double accuracy = e.get("testAccuracy").getAsDouble();
+            assertTrue(accuracy > 1 / 3.0 && accuracy <= 1, e.toString());
+            JsonObject epochAudit = e.getAsJsonObject("audit");
+            assertEquals("identical", epochAudit.get("result").getAsString());
+            assertEquals(6, epochAudit.get("frozenParameters").getAsInt());
+            epochPushes += epochAudit.get("pushesChecked").getAsLong();
+        }
+        assertEquals(checkedPushes, epochPushes);
+        assertEquals(metrics.get("testAccuracy").getAsDouble(), epochs.get(1).getAsJsonObject().get("testAccuracy").getAsDouble(),
+                "the last epoch's accuracy is the model's");
+        JsonObject stepLoss = metrics.getAsJsonObject("stepLoss");
+        assertEquals(1, stepLoss.get("stride").getAsLong(), "a short run keeps every step");
+        assertEquals(steps, stepLoss.getAsJsonArray("points").size());
+        assertTrue(Files.size(ft.resolve("chart.png")) > 1000 && Files.size(ft.resolve("report.html")) > 1000);
         for (var e : audit.getAsJsonArray("frozenShards")) assertTrue(e.getAsJsonObject().get("matchesCanonical").getAsBoolean());
 
         CommandLine.Run v = CommandLine.run("verify", "--before", pre.resolve("model.zip").toString(), "--after", ft.resolve("model.zip").toString(),
