@@ -14,6 +14,7 @@
  *   <li>{@code network} — the DL4J adapter: build, gradient, frozen layers in inference mode, evaluation.</li>
  *   <li>{@code train} — the training state, both trainers, freeze phases, the worker loop, resume checks.</li>
  *   <li>{@code checkpoint} — the training state on disk: atomic checkpoint folders, checksums, retention.</li>
+ *   <li>{@code registry} — published model versions on any Hadoop FileSystem: exclusive publishes, the current pointer, decisions.</li>
  *   <li>{@code spark} — broadcast, barrier epochs, DataFrame input, the local standalone cluster.</li>
  *   <li>{@code cli} — the commands, job settings, progress, reports.</li>
  * </ol>

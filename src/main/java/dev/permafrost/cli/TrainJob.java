@@ -53,87 +53,112 @@ final class TrainJob {
     private record StartingModel(Network network, Optional<String> sourceSha256) {
     }
 
+    /** The settings a run checks before Spark starts. */
+    record Plan(String outDir, TrainingConfig config, String dataPath, int checkpointEvery, int maxTries, boolean featurizeOnce) {
+        static Plan of(JobSettings s) {
+            String outDir = s.required("out", "--out DIR");
+            TrainingConfig config = s.training();
+            String dataPath = s.required("data.path", "--data PATH");
+            int checkpointEvery = atLeast(s, "train.checkpoint-every", 0);
+            int maxTries = atLeast(s, "train.max-epoch-attempts", 1);
+            boolean featurizeOnce = s.root().getBoolean("train.featurize-once");
+            CheckpointStore.requireKeep(s.root().getInt("train.keep-checkpoints"));
+            return new Plan(outDir, config, dataPath, checkpointEvery, maxTries, featurizeOnce);
+        }
+    }
+
+    /** What a finished run wrote and computed, for jobs built on training (retrain). */
+    record Finished(int exitCode, RunReport.Metrics metrics, RunReport.Audit audit, JobIdentity identity, TrainingConfig config,
+                    Network network, String dataPath, int rows, long rowIndexDigest) {
+    }
+
     static int run(JobSettings s, Kind kind, Start start, PrintStream out) throws IOException {
         // Settings first, then the model, the plan and the data: every input is known good before anything already
         // written (checkpoints, an earlier run's outputs) is touched, and before the first step.
-        String outDir = s.required("out", "--out DIR");
-        TrainingConfig config = s.training();
-        String dataPath = s.required("data.path", "--data PATH");
-        int checkpointEvery = atLeast(s, "train.checkpoint-every", 0);
-        int maxTries = atLeast(s, "train.max-epoch-attempts", 1);
-        boolean featurizeOnce = s.root().getBoolean("train.featurize-once");
-        CheckpointStore.requireKeep(s.root().getInt("train.keep-checkpoints"));
+        Plan plan = Plan.of(s);
         SparkSession spark = SparkSessions.start(master(s), "permafrost " + kind.name().toLowerCase(Locale.ROOT));
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        HadoopFiles files = new HadoopFiles(sc.hadoopConfiguration());
         try {
-            boolean finished = files.exists(outDir + "/model.zip") || files.exists(outDir + "/metrics.json");
-            if (finished && !s.root().getBoolean("overwrite")) {
-                throw new IllegalArgumentException(outDir + " already holds a run (model.zip or metrics.json): choose another --out or pass --overwrite");
-            }
-            // Overwriting a finished run starts a new one: its checkpoints are not a place to resume from.
-            if (finished) start = Start.FRESH;
-            StartingModel model = startingModel(s, kind, files, config.seed());
-            Network network = model.network();
-            config.schedule().resolve(network.params()); // a plan that does not fit the model fails here, before any data is read
-            config.schedule().warnings().forEach(w -> out.println("warning: " + w));
-            out.printf(Locale.ROOT, "%s: %,d parameters; %d workers x %d samples per step; %s; Spark %s%n", kind.name().toLowerCase(Locale.ROOT),
-                    network.params().totalLength(), config.workers(), config.batchPerWorker(), config.optimizer().describe(), sc.master());
-            DatasetInput.Loaded train = DatasetInput.read(spark, dataSpec(s, dataPath, network));
-            out.printf(Locale.ROOT, "data: %,d rows from %s%s%n", train.count(), dataPath,
-                    train.dropped() > 0 ? " (" + train.dropped() + " bad rows dropped)" : "");
-            Optional<DatasetInput.Loaded> test = s.optional("data.test-path").map(path -> DatasetInput.read(spark, dataSpec(s, path, network)));
-            Optional<LabeledData> testRows = test.map(DatasetInput::collect);
-            test.ifPresent(t -> t.rows().unpersist());
-            JobIdentity identity = identity(s, kind, config, train, model.sourceSha256());
-
-            var sparkSettings = new java.util.HashMap<String, String>();
-            for (var kv : sc.getConf().getAll()) sparkSettings.put(kv._1(), kv._2());
-            Tls tls = Tls.fromSparkSettings(sparkSettings);
-            tls.requireUsable();
-            long started;
-            DistributedTrainer.Result result;
-            CheckpointStore store = new CheckpointStore(files, outDir + "/checkpoints", s.root().getInt("train.keep-checkpoints"));
-            CheckpointLog checkpoints = new CheckpointLog(store, out);
-            Optional<TrainState> resume;
-            EpochHistory history = new EpochHistory(spark, testRows, out);
-            try (SparkEpochRunner runner = new SparkEpochRunner(sc, train.rows(), train.width(), train.classes(),
-                    featurizeOnce, out::println)) {
-                DistributedTrainer.requireRunnable(train.count(), config.workers(), config.batchPerWorker(), runner);
-                // Every input is known good now: only here may --fresh or --overwrite discard checkpoints.
-                resume = resumePoint(store, files, start, identity, out);
-                started = System.nanoTime();
-                result = new DistributedTrainer(config, driverHost(spark), maxTries, tls)
-                        .fit(network, train.count(), runner, Listeners.of(new ProgressPrinter(out, config.epochs()), history), resume,
-                                new DistributedTrainer.Checkpointing(checkpointEvery, identity, checkpoints::write));
-            }
-            double seconds = (System.nanoTime() - started) / 1e9;
-            // The last epoch's held-out scores are the trained model's; a run resumed after its last epoch has none yet.
-            Optional<Double> accuracy = history.finalAccuracy().or(() -> testRows.map(t -> HeldOutEvaluation.of(spark, result.network(), t).accuracy()));
-            long samples = result.steps() * (long) config.workers() * config.batchPerWorker();
-            out.printf(Locale.ROOT, "done: %d steps in %.1f s (%,.0f samples/s), %,d bytes pushed per step, %s%s%n",
-                    result.steps(), seconds, samples / seconds, result.bytesPushed() / Math.max(1, result.steps()), auditLine(result),
-                    accuracy.map(a -> String.format(Locale.ROOT, "; test accuracy %.4f", a)).orElse(""));
-            out.println(RunReport.stepLine(result));
-
-            saveModel(result.network(), files, outDir);
-            Network written = Dl4jNetworks.load(files.local(outDir + "/model.zip"));
-            float[] writtenFlat = written.paramsCopy();
-            var checks = result.frozenReference().check(written.params(), writtenFlat);
-            RunReport.Metrics metrics = RunReport.metrics(kind.name().toLowerCase(Locale.ROOT), config, result, seconds, samples,
-                    accuracy.orElse(null), train.count(), train.dropped(), checkpoints, resume.map(TrainState::version).orElse(null), history);
-            files.write(outDir, "metrics.json", json(metrics));
-            RunReport.Audit audit = RunReport.audit(result, checks, writtenFlat, config.auditEvery(),
-                    s.root().getStringList("freeze.patterns"));
-            files.write(outDir, "audit.json", json(audit));
-            RunPictures.write(files, outDir, kind.name().toLowerCase(Locale.ROOT) + " " + outDir, metrics, audit, s, config,
-                    result.network(), List.of());
-            out.println("wrote " + outDir + "/model.zip, metrics.json, audit.json, chart.png and report.html");
-            train.rows().unpersist();
-            return requireFrozenIdentical(checks, outDir, out);
+            return train(spark, s, plan, kind, start, out).exitCode();
         } finally {
             spark.stop();
         }
+    }
+
+    /** One training run on a running Spark: from the plan to model.zip, metrics.json, audit.json, chart.png and report.html. */
+    static Finished train(SparkSession spark, JobSettings s, Plan plan, Kind kind, Start start, PrintStream out) throws IOException {
+        String outDir = plan.outDir();
+        TrainingConfig config = plan.config();
+        String dataPath = plan.dataPath();
+        int checkpointEvery = plan.checkpointEvery();
+        int maxTries = plan.maxTries();
+        boolean featurizeOnce = plan.featurizeOnce();
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        HadoopFiles files = new HadoopFiles(sc.hadoopConfiguration());
+        boolean finished = files.exists(outDir + "/model.zip") || files.exists(outDir + "/metrics.json");
+        if (finished && !s.root().getBoolean("overwrite")) {
+            throw new IllegalArgumentException(outDir + " already holds a run (model.zip or metrics.json): choose another --out or pass --overwrite");
+        }
+        // Overwriting a finished run starts a new one: its checkpoints are not a place to resume from.
+        if (finished) start = Start.FRESH;
+        StartingModel model = startingModel(s, kind, files, config.seed());
+        Network network = model.network();
+        config.schedule().resolve(network.params()); // a plan that does not fit the model fails here, before any data is read
+        config.schedule().warnings().forEach(w -> out.println("warning: " + w));
+        out.printf(Locale.ROOT, "%s: %,d parameters; %d workers x %d samples per step; %s; Spark %s%n", kind.name().toLowerCase(Locale.ROOT),
+                network.params().totalLength(), config.workers(), config.batchPerWorker(), config.optimizer().describe(), sc.master());
+        DatasetInput.Loaded train = DatasetInput.read(spark, dataSpec(s, dataPath, network));
+        out.printf(Locale.ROOT, "data: %,d rows from %s%s%n", train.count(), dataPath,
+                train.dropped() > 0 ? " (" + train.dropped() + " bad rows dropped)" : "");
+        Optional<DatasetInput.Loaded> test = s.optional("data.test-path").map(path -> DatasetInput.read(spark, dataSpec(s, path, network)));
+        Optional<LabeledData> testRows = test.map(DatasetInput::collect);
+        test.ifPresent(t -> t.rows().unpersist());
+        JobIdentity identity = identity(s, kind, config, train, model.sourceSha256());
+
+        var sparkSettings = new java.util.HashMap<String, String>();
+        for (var kv : sc.getConf().getAll()) sparkSettings.put(kv._1(), kv._2());
+        Tls tls = Tls.fromSparkSettings(sparkSettings);
+        tls.requireUsable();
+        long started;
+        DistributedTrainer.Result result;
+        CheckpointStore store = new CheckpointStore(files, outDir + "/checkpoints", s.root().getInt("train.keep-checkpoints"));
+        CheckpointLog checkpoints = new CheckpointLog(store, out);
+        Optional<TrainState> resume;
+        EpochHistory history = new EpochHistory(spark, testRows, out);
+        try (SparkEpochRunner runner = new SparkEpochRunner(sc, train.rows(), train.width(), train.classes(),
+                featurizeOnce, out::println)) {
+            DistributedTrainer.requireRunnable(train.count(), config.workers(), config.batchPerWorker(), runner);
+            // Every input is known good now: only here may --fresh or --overwrite discard checkpoints.
+            resume = resumePoint(store, files, start, identity, out);
+            started = System.nanoTime();
+            result = new DistributedTrainer(config, driverHost(spark), maxTries, tls)
+                    .fit(network, train.count(), runner, Listeners.of(new ProgressPrinter(out, config.epochs()), history), resume,
+                            new DistributedTrainer.Checkpointing(checkpointEvery, identity, checkpoints::write));
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        // The last epoch's held-out scores are the trained model's; a run resumed after its last epoch has none yet.
+        Optional<Double> accuracy = history.finalAccuracy().or(() -> testRows.map(t -> HeldOutEvaluation.of(spark, result.network(), t).accuracy()));
+        long samples = result.steps() * (long) config.workers() * config.batchPerWorker();
+        out.printf(Locale.ROOT, "done: %d steps in %.1f s (%,.0f samples/s), %,d bytes pushed per step, %s%s%n",
+                result.steps(), seconds, samples / seconds, result.bytesPushed() / Math.max(1, result.steps()), auditLine(result),
+                accuracy.map(a -> String.format(Locale.ROOT, "; test accuracy %.4f", a)).orElse(""));
+        out.println(RunReport.stepLine(result));
+
+        saveModel(result.network(), files, outDir);
+        Network written = Dl4jNetworks.load(files.local(outDir + "/model.zip"));
+        float[] writtenFlat = written.paramsCopy();
+        var checks = result.frozenReference().check(written.params(), writtenFlat);
+        RunReport.Metrics metrics = RunReport.metrics(kind.name().toLowerCase(Locale.ROOT), config, result, seconds, samples,
+                accuracy.orElse(null), train.count(), train.dropped(), checkpoints, resume.map(TrainState::version).orElse(null), history);
+        files.write(outDir, "metrics.json", json(metrics));
+        RunReport.Audit audit = RunReport.audit(result, checks, writtenFlat, config.auditEvery(),
+                s.root().getStringList("freeze.patterns"));
+        files.write(outDir, "audit.json", json(audit));
+        RunPictures.write(files, outDir, kind.name().toLowerCase(Locale.ROOT) + " " + outDir, metrics, audit, s, config,
+                result.network(), List.of());
+        out.println("wrote " + outDir + "/model.zip, metrics.json, audit.json, chart.png and report.html");
+        train.rows().unpersist();
+        return new Finished(requireFrozenIdentical(checks, outDir, out), metrics, audit, identity, config, result.network(), train.path(),
+                train.count(), train.rowIndexDigest());
     }
 
     /** The line that says what the audit covered, computed from the run. */
@@ -284,7 +309,7 @@ final class TrainJob {
         return new StartingModel(classes > 0 ? n.replaceHead(classes, seed) : n, Optional.of(sha));
     }
 
-    private static DatasetInput.Spec dataSpec(JobSettings s, String path, Network network) {
+    static DatasetInput.Spec dataSpec(JobSettings s, String path, Network network) {
         String badRows = s.root().getString("data.bad-rows");
         if (!badRows.equals("fail") && !badRows.equals("drop")) {
             throw new IllegalArgumentException("data.bad-rows = '" + badRows + "'; choose fail or drop");

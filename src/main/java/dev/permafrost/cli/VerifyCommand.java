@@ -1,17 +1,11 @@
 package dev.permafrost.cli;
 
-import dev.permafrost.freeze.Label;
-import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.io.HadoopFiles;
-import dev.permafrost.model.NamedParam;
-import dev.permafrost.model.ParamTable;
 import dev.permafrost.network.StoredParams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -34,59 +28,18 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         HadoopFiles files = new HadoopFiles(new org.apache.hadoop.conf.Configuration());
-        StoredParams a = load(files, before);
         StoredParams b = load(files, after);
-        ParamTable ta = a.table();
-        ParamTable tb = b.table();
-        ParamLabels labels = freeze.plan().resolve(tb);
-        boolean sameType = a.dataType() == b.dataType();
-        if (sameType && !a.readable()) {
-            throw new IllegalArgumentException(before + " and " + after + " store their parameters as " + a.dataType()
-                    + ": verify compares float32 (FLOAT) and float64 (DOUBLE) parameters bit for bit, and no other type");
-        }
-        // Values of different types are never the same stored bits: a float64 weight rounded to float32 is another weight.
-        String typesDiffer = "stored as " + a.dataType() + " in " + before + ", " + b.dataType() + " in " + after;
-        List<String> frozenChanged = new ArrayList<>();
+        ModelDiff diff = ModelDiff.of(load(files, before), before, b, after, freeze.plan().resolve(b.table()));
         int nameWidth = 4;
-        for (NamedParam p : tb.params()) nameWidth = Math.max(nameWidth, p.name().length());
+        for (ModelDiff.Row r : diff.rows()) nameWidth = Math.max(nameWidth, r.name().length());
         String row = "%-" + nameWidth + "s  %-9s  %-11s  %s%n";
         System.out.printf(row, "name", "label", "result", "detail");
-        for (int i = 0; i < tb.size(); i++) {
-            NamedParam pb = tb.get(i);
-            int j = ta.indexOf(pb.name());
-            String label = labels.label(i).text();
-            if (j < 0 || !ta.get(j).shape().equals(pb.shape()) || !sameType) {
-                String why = j < 0 ? "not in " + before
-                        : !ta.get(j).shape().equals(pb.shape()) ? "shape " + ta.get(j).shapeText() + " -> " + pb.shapeText()
-                        : typesDiffer;
-                System.out.printf(row, pb.name(), label, "different", why);
-                if (labels.label(i) == Label.FROZEN) frozenChanged.add(pb.name());
-                continue;
-            }
-            NamedParam pa = ta.get(j);
-            long changed = 0;
-            double maxDiff = 0;
-            for (long k = 0; k < pb.length(); k++) {
-                long x = pa.offset() + k;
-                long y = pb.offset() + k;
-                if (a.rawBits(x) != b.rawBits(y)) {
-                    changed++;
-                    maxDiff = Math.max(maxDiff, Math.abs(a.value(x) - b.value(y)));
-                }
-            }
-            if (changed == 0) {
-                System.out.printf(row, pb.name(), label, "identical", "all " + pb.length() + " elements, bit for bit");
-            } else {
-                System.out.printf(Locale.ROOT, row, pb.name(), label, "changed",
-                        String.format(Locale.ROOT, "%d of %d elements, max |diff| %.3g", changed, pb.length(), maxDiff));
-                if (labels.label(i) == Label.FROZEN) frozenChanged.add(pb.name());
-            }
-        }
-        if (!frozenChanged.isEmpty()) {
-            System.out.println("FAILED: frozen parameters differ: " + String.join(", ", frozenChanged));
+        for (ModelDiff.Row r : diff.rows()) System.out.printf(Locale.ROOT, row, r.name(), r.label(), r.result(), r.detail());
+        if (!diff.frozenChanged().isEmpty()) {
+            System.out.println("FAILED: frozen parameters differ: " + String.join(", ", diff.frozenChanged()));
             return 1;
         }
-        System.out.printf("OK: every parameter the plan freezes (%d) is bit-identical%n", labels.names(Label.FROZEN).size());
+        System.out.printf("OK: every parameter the plan freezes (%d) is bit-identical%n", diff.frozenCount());
         return 0;
     }
 

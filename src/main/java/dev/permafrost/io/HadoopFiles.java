@@ -93,6 +93,113 @@ public final class HadoopFiles {
         }
     }
 
+    /**
+     * Writes {@code bytes} to {@code uri} only if nothing is there yet, atomically: of two writers racing for the same
+     * name exactly one wins. Local disks use O_EXCL; other file systems {@code create} without overwrite, which HDFS's
+     * namenode decides atomically (object stores without conditional writes give no such guarantee). Returns false,
+     * writing nothing, when the file exists.
+     */
+    public boolean createExclusive(String uri, byte[] bytes) {
+        try {
+            FileSystem fs = fs(uri);
+            Path p = new Path(uri);
+            fs.mkdirs(p.getParent());
+            if (isLocal(fs)) {
+                java.nio.file.Path local = localPath(fs, p);
+                // Written whole under a hidden name, then linked in: O_EXCL on the final name, never half a file.
+                java.nio.file.Path tmp = local.resolveSibling("." + local.getFileName() + "." + UUID.randomUUID() + ".tmp");
+                Files.write(tmp, bytes);
+                try {
+                    Files.createLink(local, tmp);
+                    return true;
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    return false;
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+            }
+            try (OutputStream out = fs.create(p, false)) {
+                out.write(bytes);
+                return true;
+            } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+                return false;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Moves the folder {@code fromUri} to {@code toUri} only if nothing is at {@code toUri}, atomically: of two movers
+     * racing for the same target exactly one wins. Returns false, moving nothing, when the target exists. Local disks
+     * use rename(2), which refuses a non-empty target folder; other file systems FileContext's rename without
+     * overwrite, atomic on HDFS.
+     */
+    public boolean moveExclusive(String fromUri, String toUri) {
+        try {
+            FileSystem fs = fs(fromUri);
+            if (isLocal(fs)) {
+                java.nio.file.Path to = localPath(fs, new Path(toUri));
+                if (Files.exists(to)) return false;
+                try {
+                    Files.move(localPath(fs, new Path(fromUri)), to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    return true;
+                } catch (java.nio.file.FileSystemException e) {
+                    // rename(2) onto a folder another mover filled first fails with ENOTEMPTY
+                    if (Files.exists(to)) return false;
+                    throw e;
+                }
+            }
+            try {
+                org.apache.hadoop.fs.FileContext.getFileContext(URI.create(fromUri), conf)
+                        .rename(new Path(fromUri), new Path(toUri), org.apache.hadoop.fs.Options.Rename.NONE);
+                return true;
+            } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+                return false;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + fromUri + " to " + toUri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Replaces the file at {@code uri} with {@code bytes} atomically: a reader sees the old contents or the new, never
+     * neither. Local disks rename(2) over the old file; HDFS FileContext's rename with overwrite.
+     */
+    public void replaceAtomically(String uri, byte[] bytes) {
+        Path target = new Path(uri);
+        Path tmp = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
+        try {
+            FileSystem fs = fs(uri);
+            fs.mkdirs(target.getParent());
+            if (isLocal(fs)) {
+                Files.write(localPath(fs, tmp), bytes);
+                Files.move(localPath(fs, tmp), localPath(fs, target), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                try (OutputStream out = fs.create(tmp, false)) {
+                    out.write(bytes);
+                }
+                org.apache.hadoop.fs.FileContext.getFileContext(URI.create(uri), conf).rename(tmp, target, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
+            }
+        } catch (IOException e) {
+            try {
+                fs(uri).delete(tmp, false);
+            } catch (IOException ignored) {
+                // best effort: the temporary file is hidden and named as such
+            }
+            throw new UncheckedIOException("cannot replace " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isLocal(FileSystem fs) {
+        return fs instanceof org.apache.hadoop.fs.LocalFileSystem || fs instanceof org.apache.hadoop.fs.RawLocalFileSystem;
+    }
+
+    private static java.nio.file.Path localPath(FileSystem fs, Path p) {
+        return java.nio.file.Path.of(fs.makeQualified(p).toUri());
+    }
+
     public void deleteRecursively(String uri) {
         try {
             fs(uri).delete(new Path(uri), true);

@@ -1,0 +1,210 @@
+package dev.permafrost.cli;
+
+import dev.permafrost.data.LabeledData;
+import dev.permafrost.freeze.FreezeSchedule;
+import dev.permafrost.io.HadoopFiles;
+import dev.permafrost.io.Json;
+import dev.permafrost.io.Sha256;
+import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.network.Network;
+import dev.permafrost.network.StoredParams;
+import dev.permafrost.registry.ModelRegistry;
+import dev.permafrost.registry.RetrainDecision;
+import dev.permafrost.shard.CheckFailedException;
+import dev.permafrost.shard.FrozenCopyMismatchException;
+import dev.permafrost.spark.DatasetInput;
+import dev.permafrost.spark.HeldOutEvaluation;
+import dev.permafrost.spark.SparkSessions;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * The scheduled retraining job: the published model fine-tuned on one partition, scored on the held-out set against
+ * the current version, checked bit for bit on its frozen parameters, and published as the next version or kept out.
+ * Re-running a partition that was decided reports that decision and changes nothing.
+ */
+final class RetrainJob {
+    static final int PUBLISHED = 0;
+    static final int KEPT = 3;
+    private static final Pattern PARTITION = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9._:+-]+");
+
+    private RetrainJob() {
+    }
+
+    /** The retrain settings, checked before Spark starts. */
+    private record Settings(String registry, String name, String partition, String dataPath, String holdout, String metric, double tolerance,
+                            Optional<String> initialModel) {
+        static Settings of(JobSettings s) {
+            for (String key : List.of("out", "data.path", "data.test-path", "model.path")) {
+                if (s.optional(key).isPresent()) {
+                    throw new IllegalArgumentException(key + " is set, but retrain decides it (the run folder in the registry, the partition's "
+                            + "data, retrain.holdout, the current version's model): drop it (and --out/--data/--test-data/--model)");
+                }
+            }
+            String partition = s.required("retrain.partition", "--partition KEY=VALUE");
+            if (!PARTITION.matcher(partition).matches()) {
+                throw new IllegalArgumentException("retrain.partition = '" + partition + "'; give one folder name KEY=VALUE, e.g. date=2026-11-23");
+            }
+            if (partition.startsWith("date=")) {
+                try {
+                    LocalDate.parse(partition.substring(5));
+                } catch (DateTimeParseException e) {
+                    throw new IllegalArgumentException("retrain.partition = '" + partition + "': the date is not a calendar date YYYY-MM-DD");
+                }
+            }
+            String metric = s.root().getString("retrain.metric");
+            if (!metric.equals("accuracy") && !metric.equals("f1")) {
+                throw new IllegalArgumentException("retrain.metric = '" + metric + "'; choose accuracy or f1");
+            }
+            double tolerance = s.root().getDouble("retrain.tolerance");
+            RetrainDecision.decide(metric, 0, 0, tolerance); // refuses a negative or non-finite tolerance now, not after training
+            String dataRoot = s.required("retrain.data-root", "retrain.data-root");
+            return new Settings(s.required("retrain.registry", "retrain.registry"), s.required("retrain.name", "retrain.name"), partition,
+                    dataRoot.replaceAll("/+$", "") + "/" + partition, s.required("retrain.holdout", "retrain.holdout"), metric, tolerance,
+                    s.optional("retrain.initial-model"));
+        }
+    }
+
+    static int run(JobSettings s, Function<List<String>, JobSettings> settingsWith, PrintStream out) throws IOException {
+        Settings r = Settings.of(s);
+        TrainJob.Plan.of(settingsWith.apply(List.of("out=\"check\"", "data.path=\"check\""))); // the training settings, checked now
+        String digest = settingsDigest(s);
+        SparkSession spark = SparkSessions.start(TrainJob.master(s), "permafrost retrain " + r.partition());
+        try {
+            HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
+            ModelRegistry registry = new ModelRegistry(files, r.registry(), r.name());
+            Optional<ModelRegistry.Decision> done = registry.decision(r.partition());
+            if (done.isPresent()) return already(done.get(), digest, registry, out);
+            if (!files.exists(r.dataPath())) {
+                throw new IllegalArgumentException("no data for partition " + r.partition() + ": " + r.dataPath() + " does not exist");
+            }
+            if (!files.exists(r.holdout())) throw new IllegalArgumentException("retrain.holdout " + r.holdout() + " does not exist");
+            ModelRegistry.Version current = currentOrInitial(spark, s, r, registry, files, out);
+            double currentScore = score(spark, s, r, current.model(), files);
+            out.printf(Locale.ROOT, "retrain %s: current version %s (%s %.4f on %s); training on %s%n", registry.dir(), current.name(),
+                    r.metric(), currentScore, r.holdout(), r.dataPath());
+
+            String runDir = registry.runDir(r.partition());
+            JobSettings train = settingsWith.apply(List.of("model.path=" + JobOptions.quote(current.model()), "data.path=" + JobOptions.quote(r.dataPath()),
+                    "data.test-path=" + JobOptions.quote(r.holdout()), "out=" + JobOptions.quote(runDir), "model.replace-head-classes=0"));
+            TrainJob.Finished f = TrainJob.train(spark, train, TrainJob.Plan.of(train), TrainJob.Kind.FINETUNE, TrainJob.Start.FRESH, out);
+            files.deleteRecursively(runDir + "/checkpoints"); // a finished run's resume points: not part of a version
+            EpochHistory.Epoch last = f.metrics().perEpoch().get(f.metrics().perEpoch().size() - 1);
+            double candidate = r.metric().equals("accuracy") ? last.testAccuracy() : last.testWeightedF1();
+            RetrainDecision decision = RetrainDecision.decide(r.metric(), currentScore, candidate, r.tolerance());
+
+            String verification = "not run: the model is not published";
+            if (decision.outcome() == RetrainDecision.Outcome.PUBLISH) verification = verifyFrozen(files, current, runDir, f);
+            int next = current.number() + 1;
+            List<ModelRegistry.VersionRecord> history = new ArrayList<>(registry.history(current));
+            ModelRegistry.VersionRecord record = new ModelRegistry.VersionRecord(next, current.number(), r.partition(), f.dataPath(), f.rows(),
+                    String.format("%016x", f.rowIndexDigest()), r.metric(), candidate, Instant.now().toString(), f.identity().fields());
+            if (decision.outcome() == RetrainDecision.Outcome.PUBLISH) history.add(record);
+            RunPictures.write(files, runDir, "retrain " + r.name() + " on " + r.partition(), f.metrics(), f.audit(), train, f.config(), f.network(),
+                    List.of(RetrainReport.decision(decision, current, next, verification), RetrainReport.history(history)));
+
+            if (decision.outcome() == RetrainDecision.Outcome.KEEP) {
+                out.println("kept " + current.name() + ": " + decision.reason() + " (this run's model and report: " + runDir + ")");
+                ModelRegistry.Decision kept = new ModelRegistry.Decision(r.partition(), "kept", current.number(), decision.reason(), r.metric(),
+                        currentScore, candidate, runDir, digest, Instant.now().toString());
+                if (!registry.recordDecision(kept)) return already(registry.decision(r.partition()).orElseThrow(), digest, registry, out);
+                return KEPT;
+            }
+            files.write(runDir, "record.json", Json.write(record).getBytes(StandardCharsets.UTF_8));
+            if (!registry.publish(runDir, next)) {
+                Optional<ModelRegistry.Decision> raced = registry.decision(r.partition());
+                if (raced.isPresent()) return already(raced.get(), digest, registry, out);
+                throw new CheckFailedException("another run published " + registry.dir() + "/v" + next + " from " + current.name()
+                        + " first, so this run's model was not published (it stays in " + runDir + "). Run again to retrain on top of v" + next);
+            }
+            String published = registry.dir() + "/v" + next;
+            registry.recordDecision(new ModelRegistry.Decision(r.partition(), "published", next, decision.reason(), r.metric(), currentScore,
+                    candidate, published, digest, Instant.now().toString()));
+            out.println("published " + published + ": " + decision.reason() + "; " + verification);
+            return PUBLISHED;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** A partition decided before: says so and exits as it did, unless the settings have changed since. */
+    private static int already(ModelRegistry.Decision d, String digest, ModelRegistry registry, PrintStream out) {
+        if (!d.settingsDigest().equals(digest)) {
+            throw new IllegalArgumentException("partition " + d.partition() + " was already retrained under other settings (" + d.outcome()
+                    + ", " + d.decidedAt() + "). To retrain it with these, remove " + registry.dir() + "/decisions/" + d.partition() + ".json");
+        }
+        out.printf(Locale.ROOT, "partition %s was already retrained at %s: %s v%d (%s). Nothing to do.%n", d.partition(), d.decidedAt(), d.outcome(),
+                d.version(), d.reason());
+        return d.outcome().equals("published") ? PUBLISHED : KEPT;
+    }
+
+    /** The current version; with none yet, retrain.initial-model scored and published as v1. */
+    private static ModelRegistry.Version currentOrInitial(SparkSession spark, JobSettings s, Settings r, ModelRegistry registry,
+                                                          HadoopFiles files, PrintStream out) throws IOException {
+        Optional<ModelRegistry.Version> current = registry.current(out::println);
+        if (current.isPresent()) return current.get();
+        String initial = r.initialModel().orElseThrow(() -> new IllegalArgumentException("nothing is published under " + registry.dir()
+                + ": set retrain.initial-model to a model.zip to publish it as v1 first"));
+        if (!files.exists(initial)) throw new IllegalArgumentException("retrain.initial-model " + initial + " does not exist");
+        double score = score(spark, s, r, initial, files);
+        String runDir = registry.runDir("initial");
+        files.copyIn(files.local(initial), runDir, "model.zip");
+        String sha;
+        try (var in = java.nio.file.Files.newInputStream(files.local(initial))) {
+            sha = Sha256.hex(in);
+        }
+        Map<String, String> job = new TreeMap<>(Map.of("model.source", initial, "model.source-sha256", sha));
+        files.write(runDir, "record.json", Json.write(new ModelRegistry.VersionRecord(1, 0, "initial", initial, 0, "", r.metric(), score,
+                Instant.now().toString(), job)).getBytes(StandardCharsets.UTF_8));
+        if (registry.publish(runDir, 1)) out.printf(Locale.ROOT, "published %s/v1 from %s (%s %.4f on the held-out set)%n", registry.dir(), initial, r.metric(), score);
+        return registry.current(out::println).orElseThrow();
+    }
+
+    /** The model's metric on the held-out set, by MLlib's evaluator. */
+    private static double score(SparkSession spark, JobSettings s, Settings r, String model, HadoopFiles files) {
+        Network network = Dl4jNetworks.readingRows(Dl4jNetworks.load(files.local(model)), s.inputShape());
+        DatasetInput.Loaded holdout = DatasetInput.read(spark, TrainJob.dataSpec(s, r.holdout(), network));
+        LabeledData rows = DatasetInput.collect(holdout);
+        holdout.rows().unpersist();
+        HeldOutEvaluation.Scores scores = HeldOutEvaluation.of(spark, network, rows);
+        return r.metric().equals("accuracy") ? scores.accuracy() : scores.weightedF1();
+    }
+
+    /**
+     * The retrained model's frozen parameters against the current version's, bit for bit (the check {@code verify}
+     * makes); a difference refuses the publish.
+     */
+    private static String verifyFrozen(HadoopFiles files, ModelRegistry.Version current, String runDir, TrainJob.Finished f) {
+        StoredParams before = StoredParams.load(files.local(current.model()));
+        StoredParams after = StoredParams.load(files.local(runDir + "/model.zip"));
+        var labels = FreezeSchedule.labelsAt(f.config().schedule().resolve(after.table()), f.config().epochs() - 1);
+        ModelDiff diff = ModelDiff.of(before, current.model(), after, runDir + "/model.zip", labels);
+        if (!diff.frozenChanged().isEmpty()) {
+            throw new FrozenCopyMismatchException("refusing to publish: frozen parameters of " + runDir + "/model.zip differ from "
+                    + current.model() + ": " + String.join(", ", diff.frozenChanged()));
+        }
+        return diff.frozenCount() == 0 ? "nothing frozen to verify"
+                : "verified: its " + diff.frozenCount() + " frozen parameters are bit-identical to " + current.name() + "'s";
+    }
+
+    /** What makes two runs on a partition the same job: every setting except where it writes and runs. */
+    static String settingsDigest(JobSettings s) {
+        Map<String, String> all = RunPictures.settings(s);
+        for (String key : List.of("out", "master", "overwrite", "retrain.partition", "retrain.initial-model")) all.remove(key);
+        return Sha256.hex(Json.write(all).getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,157 @@
+package dev.permafrost.cli;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.permafrost.network.Dl4jNetworks;
+import dev.permafrost.testing.CommandLine;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * retrain through the command line on two dated partitions: one of more correctly labelled rows (published), one whose
+ * labels are shifted (kept out); each re-run changes nothing and exits as the first run did.
+ */
+@Tag("slow")
+class RetrainTest {
+    private static final int FEATURES = 16;
+    private static final String MODEL = "model.layers=[{name=\"pretrained.fc1\", type=dense, out=12, activation=relu},"
+            + "{name=\"head\", type=output, out=3, activation=softmax}]";
+
+    @TempDir
+    Path dir;
+
+    /** Rows whose features encode the label; {@code shift} moves every label, so a model trained on them learns it wrong. */
+    static Path csv(Path file, int first, int rows, int shift) throws IOException {
+        Files.createDirectories(file.getParent());
+        try (Writer w = Files.newBufferedWriter(file)) {
+            StringBuilder header = new StringBuilder("index,label");
+            for (int j = 0; j < FEATURES; j++) header.append(",f").append(j);
+            w.write(header.append('\n').toString());
+            for (int r = first; r < first + rows; r++) {
+                int label = r % 3;
+                StringBuilder row = new StringBuilder().append(r).append(',').append((label + shift) % 3);
+                for (int j = 0; j < FEATURES; j++) {
+                    float v = (j % 3 == label ? 1f : 0f) + ((r * 31 + j * 17) % 11) / 22f;
+                    row.append(',').append(String.format(Locale.ROOT, "%.4f", v));
+                }
+                w.write(row.append('\n').toString());
+            }
+        }
+        return file;
+    }
+
+    @Test
+    void publishesAnImprovementKeepsARegressionAndReRunsChangeNothing() throws IOException {
+        Path initial = dir.resolve("initial");
+        // A weak first model: one epoch on a few rows.
+        CommandLine.Run pre = CommandLine.run("pretrain", "--epochs", "1", "--out", initial.toString(), "--data",
+                csv(dir.resolve("few.csv"), 0, 96, 0).toString(), "data.format=csv", "data.test-path=null", "--master", "local[2]",
+                "model.inputs=" + FEATURES, MODEL, "train.batch-per-worker=8", "optimizer.lr=0.002");
+        assertEquals(0, pre.exit(), pre.out() + pre.err());
+        Path holdout = csv(dir.resolve("holdout/part.csv"), 5000, 300, 0);
+        csv(dir.resolve("daily/date=2026-11-22/part.csv"), 1000, 960, 0);
+        csv(dir.resolve("daily/date=2026-11-23/part.csv"), 2000, 960, 1);
+        Path registry = dir.resolve("models");
+
+        CommandLine.Run good = retrain(registry, holdout, initial, "date=2026-11-22");
+        assertEquals(RetrainJob.PUBLISHED, good.exit(), good.out() + good.err());
+        assertTrue(good.out().contains("published " + registry + "/demo/v1 from"), good.out());
+        assertTrue(good.out().contains("published " + registry + "/demo/v2: "), good.out());
+        assertEquals("v2", Files.readString(registry.resolve("demo/CURRENT")).strip());
+        JsonObject record = json(registry.resolve("demo/v2/record.json"));
+        assertEquals("date=2026-11-22", record.get("partition").getAsString());
+        assertEquals(1, record.get("basedOn").getAsInt());
+        assertEquals(960, record.get("rows").getAsInt());
+        for (String f : List.of("model.zip", "metrics.json", "audit.json", "record.json", "chart.png", "report.html")) {
+            assertTrue(Files.exists(registry.resolve("demo/v2/" + f)), f);
+        }
+        assertFalse(Files.exists(registry.resolve("demo/v2/checkpoints")));
+        assertTrue(Files.readString(registry.resolve("demo/v2/report.html")).contains("Published as v2"));
+        // Bit for bit: the published version's frozen block is v1's.
+        CommandLine.Run verify = CommandLine.run("verify", "--before", registry.resolve("demo/v1/model.zip").toString(), "--after",
+                registry.resolve("demo/v2/model.zip").toString(), "--freeze", "pretrained.*");
+        assertEquals(0, verify.exit(), verify.out());
+        double v1 = json(registry.resolve("demo/v1/record.json")).get("metricValue").getAsDouble();
+        double v2 = record.get("metricValue").getAsDouble();
+        assertTrue(v2 >= v1 - 0.005, v1 + " -> " + v2);
+
+        Map<String, String> before = tree(registry);
+        CommandLine.Run again = retrain(registry, holdout, initial, "date=2026-11-22");
+        assertEquals(RetrainJob.PUBLISHED, again.exit(), again.out() + again.err());
+        assertTrue(again.out().contains("was already retrained") && again.out().contains("Nothing to do"), again.out());
+        assertEquals(before, tree(registry), "a re-run changes nothing");
+
+        CommandLine.Run bad = retrain(registry, holdout, initial, "date=2026-11-23");
+        assertEquals(RetrainJob.KEPT, bad.exit(), bad.out() + bad.err());
+        assertTrue(bad.out().contains("kept v2: the retrained model's accuracy"), bad.out());
+        assertEquals("v2", Files.readString(registry.resolve("demo/CURRENT")).strip());
+        assertFalse(Files.exists(registry.resolve("demo/v3")));
+        JsonObject decision = json(registry.resolve("demo/decisions/date=2026-11-23.json"));
+        assertEquals("kept", decision.get("outcome").getAsString());
+        assertTrue(decision.get("candidate").getAsDouble() < decision.get("current").getAsDouble() - 0.005, decision.toString());
+        String keptReport = Files.readString(Path.of(decision.get("run").getAsString().replaceFirst("^file:", "")).resolve("report.html"));
+        assertTrue(keptReport.contains("Kept v2") && keptReport.contains("Version history"), "the kept run's report");
+
+        Map<String, String> afterKeep = tree(registry);
+        CommandLine.Run keptAgain = retrain(registry, holdout, initial, "date=2026-11-23");
+        assertEquals(RetrainJob.KEPT, keptAgain.exit(), keptAgain.out() + keptAgain.err());
+        assertEquals(afterKeep, tree(registry), "a re-run changes nothing");
+
+        // Other settings for a decided partition: refused (exit 2), naming the decision file to remove.
+        List<String> changed = args(registry, holdout, initial, "date=2026-11-23");
+        changed.add("retrain.tolerance=0.5");
+        CommandLine.Run refused = CommandLine.run(changed.toArray(String[]::new));
+        assertEquals(2, refused.exit(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("already retrained under other settings") && refused.err().contains("decisions/date=2026-11-23.json"),
+                refused.err());
+        // A partition with no data: exit 2 before any training.
+        CommandLine.Run missing = retrain(registry, holdout, initial, "date=2026-11-24");
+        assertEquals(2, missing.exit(), missing.err());
+        assertTrue(missing.err().contains("no data for partition date=2026-11-24"), missing.err());
+        assertEquals(3, Dl4jNetworks.load(registry.resolve("demo/v2/model.zip")).outputs());
+    }
+
+    private static List<String> args(Path registry, Path holdout, Path initial, String partition) {
+        return new ArrayList<>(List.of("retrain", "--partition", partition, "--master", "local[2]", "data.format=csv",
+                "retrain.registry=" + JobOptions.quote(registry.toString()), "retrain.name=demo",
+                "retrain.data-root=" + JobOptions.quote(registry.getParent().resolve("daily").toString()),
+                "retrain.holdout=" + JobOptions.quote(holdout.getParent().toString()),
+                "retrain.initial-model=" + JobOptions.quote(initial.resolve("model.zip").toString()),
+                "freeze.patterns=[\"pretrained.*\"]", "train.epochs=2", "train.batch-per-worker=16", "optimizer.lr=0.01"));
+    }
+
+    private static CommandLine.Run retrain(Path registry, Path holdout, Path initial, String partition) {
+        return CommandLine.run(args(registry, holdout, initial, partition).toArray(String[]::new));
+    }
+
+    private static JsonObject json(Path file) throws IOException {
+        return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+    }
+
+    /** Every file under {@code root} with its size and modification time. */
+    private static Map<String, String> tree(Path root) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                out.put(root.relativize(p).toString(), Files.size(p) + "@" + Files.getLastModifiedTime(p).toMillis());
+            }
+        }
+        return out;
+    }
+}
