@@ -95,6 +95,11 @@ final class ReportPage {
     private void audit(RunReport.Audit a) {
         html.append("<h2 id=\"audit\">Audit</h2>\n<p>Fingerprint: ").append(esc(a.fingerprint())).append("; executors' copies checked every ")
                 .append(a.auditEvery()).append(" steps.</p>\n");
+        List<List<String>> devices = new ArrayList<>();
+        for (RunReport.WorkerDeviceRecord w : a.workers()) {
+            devices.add(List.of(Integer.toString(w.worker()), w.executor(), w.gpuAddress().isEmpty() ? "none" : w.gpuAddress(), w.device()));
+        }
+        table(List.of("worker", "executor", "GPU assigned by Spark", "computed on"), devices, 0);
         List<List<String>> rows = new ArrayList<>();
         for (RunReport.FrozenParameter f : a.frozenParameters()) {
             rows.add(List.of(f.name(), Integer.toString(f.frozenSincePhase()), f.comparedWith(), fmt("%,d", f.elementsCompared()),

@@ -39,6 +39,7 @@ import java.util.regex.Pattern;
  */
 final class RetrainJob {
     static final int PUBLISHED = 0;
+    /** The default exit code when the current version is kept (retrain.kept-exit-code). */
     static final int KEPT = 3;
     private static final Pattern PARTITION = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9._:+-]+");
 
@@ -47,7 +48,7 @@ final class RetrainJob {
 
     /** The retrain settings, checked before Spark starts. */
     private record Settings(String registry, String name, String partition, String dataPath, String holdout, String metric, double tolerance,
-                            Optional<String> initialModel) {
+                            Optional<String> initialModel, int keptExitCode) {
         static Settings of(JobSettings s) {
             for (String key : List.of("out", "data.path", "data.test-path", "model.path")) {
                 if (s.optional(key).isPresent()) {
@@ -73,9 +74,13 @@ final class RetrainJob {
             double tolerance = s.root().getDouble("retrain.tolerance");
             RetrainDecision.decide(metric, 0, 0, tolerance); // refuses a negative or non-finite tolerance now, not after training
             String dataRoot = s.required("retrain.data-root", "retrain.data-root");
+            int kept = s.root().getInt("retrain.kept-exit-code");
+            if (kept != 0 && (kept < 3 || kept > 125)) {
+                throw new IllegalArgumentException("retrain.kept-exit-code = " + kept + "; give 0, or 3 to 125 (1 and 2 mean failed)");
+            }
             return new Settings(s.required("retrain.registry", "retrain.registry"), s.required("retrain.name", "retrain.name"), partition,
                     dataRoot.replaceAll("/+$", "") + "/" + partition, s.required("retrain.holdout", "retrain.holdout"), metric, tolerance,
-                    s.optional("retrain.initial-model"));
+                    s.optional("retrain.initial-model"), kept);
         }
     }
 
@@ -88,7 +93,7 @@ final class RetrainJob {
             HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
             ModelRegistry registry = new ModelRegistry(files, r.registry(), r.name());
             Optional<ModelRegistry.Decision> done = registry.decision(r.partition());
-            if (done.isPresent()) return already(done.get(), digest, registry, out);
+            if (done.isPresent()) return already(done.get(), digest, registry, out, r);
             if (!files.exists(r.dataPath())) {
                 throw new IllegalArgumentException("no data for partition " + r.partition() + ": " + r.dataPath() + " does not exist");
             }
@@ -121,13 +126,13 @@ final class RetrainJob {
                 out.println("kept " + current.name() + ": " + decision.reason() + " (this run's model and report: " + runDir + ")");
                 ModelRegistry.Decision kept = new ModelRegistry.Decision(r.partition(), "kept", current.number(), decision.reason(), r.metric(),
                         currentScore, candidate, runDir, digest, Instant.now().toString());
-                if (!registry.recordDecision(kept)) return already(registry.decision(r.partition()).orElseThrow(), digest, registry, out);
-                return KEPT;
+                if (!registry.recordDecision(kept)) return already(registry.decision(r.partition()).orElseThrow(), digest, registry, out, r);
+                return r.keptExitCode();
             }
             files.write(runDir, "record.json", Json.write(record).getBytes(StandardCharsets.UTF_8));
             if (!registry.publish(runDir, next)) {
                 Optional<ModelRegistry.Decision> raced = registry.decision(r.partition());
-                if (raced.isPresent()) return already(raced.get(), digest, registry, out);
+                if (raced.isPresent()) return already(raced.get(), digest, registry, out, r);
                 throw new CheckFailedException("another run published " + registry.dir() + "/v" + next + " from " + current.name()
                         + " first, so this run's model was not published (it stays in " + runDir + "). Run again to retrain on top of v" + next);
             }
@@ -142,14 +147,14 @@ final class RetrainJob {
     }
 
     /** A partition decided before: says so and exits as it did, unless the settings have changed since. */
-    private static int already(ModelRegistry.Decision d, String digest, ModelRegistry registry, PrintStream out) {
+    private static int already(ModelRegistry.Decision d, String digest, ModelRegistry registry, PrintStream out, Settings r) {
         if (!d.settingsDigest().equals(digest)) {
             throw new IllegalArgumentException("partition " + d.partition() + " was already retrained under other settings (" + d.outcome()
                     + ", " + d.decidedAt() + "). To retrain it with these, remove " + registry.dir() + "/decisions/" + d.partition() + ".json");
         }
         out.printf(Locale.ROOT, "partition %s was already retrained at %s: %s v%d (%s). Nothing to do.%n", d.partition(), d.decidedAt(), d.outcome(),
                 d.version(), d.reason());
-        return d.outcome().equals("published") ? PUBLISHED : KEPT;
+        return d.outcome().equals("published") ? PUBLISHED : r.keptExitCode();
     }
 
     /** The current version; with none yet, retrain.initial-model scored and published as v1. */
@@ -204,7 +209,7 @@ final class RetrainJob {
     /** What makes two runs on a partition the same job: every setting except where it writes and runs. */
     static String settingsDigest(JobSettings s) {
         Map<String, String> all = RunPictures.settings(s);
-        for (String key : List.of("out", "master", "overwrite", "retrain.partition", "retrain.initial-model")) all.remove(key);
+        for (String key : List.of("out", "master", "overwrite", "retrain.partition", "retrain.initial-model", "retrain.kept-exit-code")) all.remove(key);
         return Sha256.hex(Json.write(all).getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -60,9 +60,26 @@ final class RunReport {
     record FrozenShard(int shard, List<String> params, long offset, int length, String fingerprint, boolean matchesCanonical) {
     }
 
+    /** Where a worker computed its gradients: its executor, the GPU address Spark assigned it ("" for none), the device. */
+    record WorkerDeviceRecord(int worker, String executor, String gpuAddress, String device) {
+    }
+
     /** audit.json: every sentence in it is computed by the run that wrote it. */
     record Audit(String fingerprint, int auditEvery, boolean frozenIdentical, List<FrozenParameter> frozenParameters,
-                 List<ExecutorChecks> executors, List<FrozenShard> frozenShards, List<String> freezePatterns) {
+                 List<ExecutorChecks> executors, List<FrozenShard> frozenShards, List<String> freezePatterns,
+                 List<WorkerDeviceRecord> workers) {
+    }
+
+    /** The one warning line about devices a run prints, when some worker could not run where Spark asked; else empty. */
+    static java.util.Optional<String> deviceWarning(DistributedTrainer.Result r) {
+        Map<String, java.util.TreeSet<Integer>> byWarning = new TreeMap<>();
+        for (var w : r.workerTimes()) {
+            if (!w.device().warning().isEmpty()) byWarning.computeIfAbsent(w.device().warning(), k -> new TreeSet<>()).add(w.worker());
+        }
+        if (byWarning.isEmpty()) return java.util.Optional.empty();
+        List<String> parts = new ArrayList<>();
+        byWarning.forEach((warning, workers) -> parts.add("workers " + workers + ": " + warning));
+        return java.util.Optional.of("warning: " + String.join("; ", parts));
     }
 
     static Metrics metrics(String job, TrainingConfig c, DistributedTrainer.Result r, double seconds, long samples, Double accuracy,
@@ -120,8 +137,10 @@ final class RunReport {
             shards.add(new FrozenShard(s.index(), s.paramNames(), s.offset(), s.length(), Fingerprint.hex(fingerprint),
                     canonical.get(s.index()) == fingerprint));
         }
+        List<WorkerDeviceRecord> devices = r.workerTimes().stream()
+                .map(w -> new WorkerDeviceRecord(w.worker(), w.executor(), w.device().gpuAddress(), w.device().device())).toList();
         return new Audit(FINGERPRINT, auditEvery, checks.stream().allMatch(FrozenReference.ParamCheck::identical), params,
-                executors(r.audits()), shards, List.copyOf(freezePatterns));
+                executors(r.audits()), shards, List.copyOf(freezePatterns), devices);
     }
 
     private static List<ExecutorChecks> executors(List<AuditRecord> audits) {

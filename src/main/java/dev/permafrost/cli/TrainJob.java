@@ -142,6 +142,7 @@ final class TrainJob {
                 result.steps(), seconds, samples / seconds, result.bytesPushed() / Math.max(1, result.steps()), auditLine(result),
                 accuracy.map(a -> String.format(Locale.ROOT, "; test accuracy %.4f", a)).orElse(""));
         out.println(RunReport.stepLine(result));
+        RunReport.deviceWarning(result).ifPresent(out::println);
 
         saveModel(result.network(), files, outDir);
         Network written = Dl4jNetworks.load(files.local(outDir + "/model.zip"));

@@ -57,9 +57,10 @@ public final class StandaloneCluster implements AutoCloseable {
      * @param classpath      the JVM classpath of the Master and Worker JVMs
      * @param sparkJars      jars linked into SPARK_HOME/jars, the executors' own classpath; empty when the driver gives
      *                       executors their classes through {@code spark.executor.extraClassPath} (see {@link StandaloneCluster#driverConf()})
+     * @param workerConf     spark.worker.* settings every Worker starts with, e.g. GPU resources and their discovery script
      */
     public record Settings(Path dir, int workers, int coresPerWorker, String workerMemory, int port, String classpath,
-                           List<Path> sparkJars) {
+                           List<Path> sparkJars, Map<String, String> workerConf) {
         // Spark reads a size without a unit as bytes, so "3072" would be a Worker with 0 MB; insist on a unit.
         private static final Pattern MEMORY = Pattern.compile("(?i)[1-9]\\d*[mgt]b?");
 
@@ -72,7 +73,14 @@ public final class StandaloneCluster implements AutoCloseable {
             require(port >= 0 && port <= 65535, "port must be 0 (a free port) or 1-65535, got " + port);
             require(classpath != null && !classpath.isBlank(), "the Master's and Workers' classpath is empty");
             sparkJars = List.copyOf(Objects.requireNonNull(sparkJars, "sparkJars"));
+            workerConf = Map.copyOf(Objects.requireNonNull(workerConf, "workerConf"));
+            for (String key : workerConf.keySet()) require(key.startsWith("spark.worker."), "worker settings are spark.worker.*, got " + key);
             for (Path jar : sparkJars) require(Files.isRegularFile(jar), "no such jar: " + jar);
+        }
+
+        /** A cluster whose Workers offer no resources beyond cores and memory. */
+        public Settings(Path dir, int workers, int coresPerWorker, String workerMemory, int port, String classpath, List<Path> sparkJars) {
+            this(dir, workers, coresPerWorker, workerMemory, port, classpath, sparkJars, Map.of());
         }
 
         private static void require(boolean ok, String message) {
@@ -229,9 +237,13 @@ public final class StandaloneCluster implements AutoCloseable {
     private void startWorkers() throws IOException, InterruptedException {
         for (int i = 1; i <= settings.workers(); i++) {
             Path work = Files.createDirectories(settings.dir().resolve("work-" + i));
-            workers.add(launch("worker-" + i, List.of(WORKER_CLASS, url(), "--host", HOST,
+            List<String> mainAndArgs = new ArrayList<>();
+            // Worker settings (resources such as GPUs and their discovery script) as system properties, which the Worker reads.
+            new java.util.TreeMap<>(settings.workerConf()).forEach((k, v) -> mainAndArgs.add("-D" + k + "=" + v));
+            mainAndArgs.addAll(List.of(WORKER_CLASS, url(), "--host", HOST,
                     "--cores", Integer.toString(settings.coresPerWorker()), "--memory", settings.workerMemory(),
-                    "--webui-port", "0", "--work-dir", work.toString())));
+                    "--webui-port", "0", "--work-dir", work.toString()));
+            workers.add(launch("worker-" + i, mainAndArgs));
         }
         // Started all at once and awaited afterwards: the Workers' start-up times overlap.
         for (int i = 1; i <= settings.workers(); i++) {

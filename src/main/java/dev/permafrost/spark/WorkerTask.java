@@ -7,6 +7,7 @@ import dev.permafrost.network.Network;
 import dev.permafrost.train.EpochSpec;
 import dev.permafrost.train.RemoteWorker;
 import dev.permafrost.train.WorkerBatches;
+import dev.permafrost.train.WorkerDevice;
 import dev.permafrost.train.WorkerModel;
 import dev.permafrost.train.WorkerNetwork;
 import org.apache.spark.BarrierTaskContext;
@@ -48,6 +49,8 @@ final class WorkerTask extends AbstractFunction1<Iterator<Tuple2<Integer, Exampl
     public Iterator<RemoteWorker.Report> apply(Iterator<Tuple2<Integer, Example>> rows) {
         BarrierTaskContext ctx = BarrierTaskContext.get();
         int worker = ctx.partitionId();
+        // Before any network is built or run on this thread: ND4J allocates on the thread's device.
+        WorkerDevice device = WorkerDevice.bindInThisJvm(gpuAddresses(ctx));
         LocalRows local = LocalRows.of(JavaConverters.asJavaIterator(rows), spec.rows(), width, classes);
         WorkerModel wm = WorkerModel.decode(model.value());
         Network whole = ExecutorNetworks.get(job, worker, model.id(), wm);
@@ -58,9 +61,15 @@ final class WorkerTask extends AbstractFunction1<Iterator<Tuple2<Integer, Exampl
         String executor = executorName();
         try (var client = spec.client()) {
             RemoteWorker.Report report = RemoteWorker.runEpoch(network, spec, batches, worker, ctx.stageAttemptNumber(), client,
-                    executor);
+                    executor, device);
             return JavaConverters.asScalaIterator(List.of(report).iterator());
         }
+    }
+
+    /** The GPU addresses Spark's resource scheduling assigned this task; empty when it assigned none. */
+    static List<String> gpuAddresses(org.apache.spark.TaskContext ctx) {
+        var gpu = ctx.resources().get("gpu");
+        return gpu.isEmpty() ? List.of() : List.of(gpu.get().addresses());
     }
 
     static String executorName() {

@@ -20,7 +20,7 @@ import java.util.Map;
 public final class RemoteWorker {
 
     /** What one worker did in one task, and where its time went. */
-    public record Report(int worker, String executor, int firstStep, int steps, long bytesPushed, int audits, StepTimes times)
+    public record Report(int worker, String executor, WorkerDevice device, int firstStep, int steps, long bytesPushed, int audits, StepTimes times)
             implements java.io.Serializable {
     }
 
@@ -29,7 +29,7 @@ public final class RemoteWorker {
 
     /** Runs one worker's part of an epoch; {@code taskAttempt} is Spark's restart count of the stage (0 outside Spark). */
     public static Report runEpoch(WorkerNetwork network, EpochSpec spec, WorkerBatches batches, int worker, int taskAttempt,
-                                  ParameterClient client, String executor) {
+                                  ParameterClient client, String executor, WorkerDevice device) {
         int phase = spec.phase();
         long epochStartVersion = spec.epochStartVersion();
         int auditEvery = spec.auditEvery();
@@ -65,7 +65,7 @@ public final class RemoteWorker {
             t = clock.lap(StepTimes.Part.WRITE_VALUES, t);
             clock.countStep();
         }
-        return new Report(worker, executor, first, batches.steps() - first, bytes, audits, clock.total());
+        return new Report(worker, executor, device, first, batches.steps() - first, bytes, audits, clock.total());
     }
 
     /** The trainable shards' gradients packed in trainable-layout order, copied out of the network's gradient view. */

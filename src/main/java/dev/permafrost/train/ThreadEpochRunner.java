@@ -45,10 +45,11 @@ public final class ThreadEpochRunner implements EpochRunner {
         for (int w = 0; w < workers; w++) {
             int worker = w;
             futures.add(pool.submit(() -> {
+                WorkerDevice device = WorkerDevice.bindInThisJvm(List.of());
                 if (networks[worker] == null) networks[worker] = model.build();
                 try (var client = spec.client()) {
                     return RemoteWorker.runEpoch(WorkerNetwork.whole(networks[worker], model.layout()), spec, WorkerBatches.of(data, plan, worker),
-                            worker, 0, client, "thread-" + worker);
+                            worker, 0, client, "thread-" + worker, device);
                 }
             }));
         }

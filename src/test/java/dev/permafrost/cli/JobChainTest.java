@@ -130,6 +130,14 @@ class JobChainTest {
         assertEquals(1, stepLoss.get("stride").getAsLong(), "a short run keeps every step");
         assertEquals(steps, stepLoss.getAsJsonArray("points").size());
         assertTrue(Files.size(ft.resolve("chart.png")) > 1000 && Files.size(ft.resolve("report.html")) > 1000);
+        // Which device each worker used: on local Spark no GPU is assigned, and the CPU backend runs quietly.
+        var workers = audit.getAsJsonArray("workers");
+        assertEquals(2, workers.size());
+        for (var w : workers) {
+            assertEquals("cpu", w.getAsJsonObject().get("device").getAsString());
+            assertEquals("", w.getAsJsonObject().get("gpuAddress").getAsString());
+        }
+        assertFalse(f.out().contains("warning:"), f.out());
         for (var e : audit.getAsJsonArray("frozenShards")) assertTrue(e.getAsJsonObject().get("matchesCanonical").getAsBoolean());
 
         CommandLine.Run v = CommandLine.run("verify", "--before", pre.resolve("model.zip").toString(), "--after", ft.resolve("model.zip").toString(),

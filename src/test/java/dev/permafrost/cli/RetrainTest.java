@@ -112,6 +112,9 @@ class RetrainTest {
         CommandLine.Run keptAgain = retrain(registry, holdout, initial, "date=2026-11-23");
         assertEquals(RetrainJob.KEPT, keptAgain.exit(), keptAgain.out() + keptAgain.err());
         assertEquals(afterKeep, tree(registry), "a re-run changes nothing");
+        List<String> forAirflow = args(registry, holdout, initial, "date=2026-11-23");
+        forAirflow.add("retrain.kept-exit-code=0");
+        assertEquals(0, CommandLine.run(forAirflow.toArray(String[]::new)).exit(), "kept exits 0 when asked to");
 
         // Other settings for a decided partition: refused (exit 2), naming the decision file to remove.
         List<String> changed = args(registry, holdout, initial, "date=2026-11-23");
