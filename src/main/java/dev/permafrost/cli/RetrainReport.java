@@ -30,7 +30,7 @@ final class RetrainReport {
                 + "<th>score</th><th>published at</th></tr>\n");
         for (ModelRegistry.VersionRecord v : versions) {
             html.append("<tr><td>v").append(v.version()).append("</td><td>").append(v.basedOn() == 0 ? "" : "v" + v.basedOn()).append("</td><td>")
-                    .append(ReportPage.esc(v.partition())).append("</td><td class=\"n\">").append(String.format(Locale.ROOT, "%,d", v.rows()))
+                    .append(ReportPage.esc(v.partition())).append("</td><td class=\"n\">").append(v.basedOn() == 0 ? "" : String.format(Locale.ROOT, "%,d", v.rows()))
                     .append("</td><td>").append(ReportPage.esc(v.metric())).append("</td><td class=\"n\">")
                     .append(String.format(Locale.ROOT, "%.4f", v.metricValue())).append("</td><td>").append(ReportPage.esc(v.publishedAt()))
                     .append("</td></tr>\n");

@@ -34,6 +34,7 @@ final class RunChart {
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setPlotGridLinesVisible(true);
         chart.getStyler().setXAxisMin(0.0);
+        chart.getStyler().setXAxisDecimalPattern("0.##");
         chart.setYAxisGroupTitle(1, "test accuracy");
         if (steps.size() >= 2) {
             XYSeries s = chart.addSeries("loss per step", steps.stream().mapToDouble(StepLossSample.Point::epochs).toArray(),

@@ -116,8 +116,8 @@ public final class SparkEpochRunner implements EpochRunner {
                 prefix.imageShape().isEmpty() ? "" : ", an image of " + prefix.imageShape() + " (channels, height, width)"));
         if (!prefix.rowIndependent()) {
             log.accept("featurize-once: in freeze phase " + next.phase() + " a row's output from the frozen part differs in the last bits "
-                    + "with its place in the batch (a trial on the driver; ND4J's CPU convolutions do this), so the trained weights match "
-                    + "training on the rows to within float rounding, not bit for bit. Frozen weights are bit-identical either way; "
+                    + "with its place in the batch (a trial on the driver; ND4J's CPU convolutions do this, and on some processors its "
+                    + "matrix products too), so the trained weights match training on the rows to within float rounding, not bit for bit. Frozen weights are bit-identical either way; "
                     + "train.featurize-once=false trains on the rows, bit for bit reproducible by the single-process trainer");
         }
     }
