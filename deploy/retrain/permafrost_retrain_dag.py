@@ -53,5 +53,9 @@ with DAG(
             # Airflow's logical date: the day whose partition this run trains on.
             "--partition", "date={{ ds }}",
             "retrain.kept-exit-code=0",
+            # jobs/retrain.conf's paths are relative (out/models, out/daily): give the cluster's absolute URIs here.
+            "retrain.registry=hdfs:///permafrost/models",
+            "retrain.data-root=hdfs:///permafrost/daily",
+            "retrain.holdout=hdfs:///permafrost/holdout",
         ],
     )

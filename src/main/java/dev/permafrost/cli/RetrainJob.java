@@ -2,6 +2,8 @@ package dev.permafrost.cli;
 
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezeSchedule;
+import dev.permafrost.freeze.Label;
+import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.io.HadoopFiles;
 import dev.permafrost.io.Json;
 import dev.permafrost.io.Sha256;
@@ -41,7 +43,7 @@ final class RetrainJob {
     static final int PUBLISHED = 0;
     /** The default exit code when the current version is kept (retrain.kept-exit-code). */
     static final int KEPT = 3;
-    private static final Pattern PARTITION = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9._:+-]+");
+    private static final Pattern PARTITION = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9._+-]+");
 
     private RetrainJob() {
     }
@@ -94,6 +96,8 @@ final class RetrainJob {
             ModelRegistry registry = new ModelRegistry(files, r.registry(), r.name());
             Optional<ModelRegistry.Decision> done = registry.decision(r.partition());
             if (done.isPresent()) return already(done.get(), digest, registry, out, r);
+            Optional<ModelRegistry.Decision> recovered = publishedWithoutDecision(registry, r, digest, out);
+            if (recovered.isPresent()) return already(recovered.get(), digest, registry, out, r);
             if (!files.exists(r.dataPath())) {
                 throw new IllegalArgumentException("no data for partition " + r.partition() + ": " + r.dataPath() + " does not exist");
             }
@@ -137,8 +141,11 @@ final class RetrainJob {
                         + " first, so this run's model was not published (it stays in " + runDir + "). Run again to retrain on top of v" + next);
             }
             String published = registry.dir() + "/v" + next;
-            registry.recordDecision(new ModelRegistry.Decision(r.partition(), "published", next, decision.reason(), r.metric(), currentScore,
-                    candidate, published, digest, Instant.now().toString()));
+            if (!registry.recordDecision(new ModelRegistry.Decision(r.partition(), "published", next, decision.reason(), r.metric(), currentScore,
+                    candidate, published, digest, Instant.now().toString()))) {
+                out.println("note: a concurrent run on " + r.partition() + " recorded its decision first ("
+                        + registry.decision(r.partition()).map(ModelRegistry.Decision::outcome).orElse("?") + "); " + published + " stays published");
+            }
             out.println("published " + published + ": " + decision.reason() + "; " + verification);
             return PUBLISHED;
         } finally {
@@ -155,6 +162,26 @@ final class RetrainJob {
         out.printf(Locale.ROOT, "partition %s was already retrained at %s: %s v%d (%s). Nothing to do.%n", d.partition(), d.decidedAt(), d.outcome(),
                 d.version(), d.reason());
         return d.outcome().equals("published") ? PUBLISHED : r.keptExitCode();
+    }
+
+    /**
+     * A version published from this partition whose decision was never recorded (the run stopped after its publish):
+     * the decision is written from the version's record, so the partition is not trained again.
+     */
+    private static Optional<ModelRegistry.Decision> publishedWithoutDecision(ModelRegistry registry, Settings r, String digest, PrintStream out) {
+        Optional<ModelRegistry.Version> current = registry.current(out::println);
+        if (current.isEmpty()) return Optional.empty();
+        List<ModelRegistry.VersionRecord> history = registry.history(current.get());
+        for (ModelRegistry.VersionRecord v : history) {
+            if (!v.partition().equals(r.partition())) continue;
+            double base = v.basedOn() > 0 ? history.get(v.basedOn() - 1).metricValue() : v.metricValue();
+            ModelRegistry.Decision d = new ModelRegistry.Decision(r.partition(), "published", v.version(), "recorded from " + registry.dir() + "/v"
+                    + v.version() + "/record.json: the run that published it stopped before recording its decision", v.metric(), base,
+                    v.metricValue(), registry.dir() + "/v" + v.version(), digest, v.publishedAt());
+            registry.recordDecision(d);
+            return registry.decision(r.partition());
+        }
+        return Optional.empty();
     }
 
     /** The current version; with none yet, retrain.initial-model scored and published as v1. */
@@ -196,13 +223,22 @@ final class RetrainJob {
     private static String verifyFrozen(HadoopFiles files, ModelRegistry.Version current, String runDir, TrainJob.Finished f) {
         StoredParams before = StoredParams.load(files.local(current.model()));
         StoredParams after = StoredParams.load(files.local(runDir + "/model.zip"));
-        var labels = FreezeSchedule.labelsAt(f.config().schedule().resolve(after.table()), f.config().epochs() - 1);
+        // Only what stayed frozen in every epoch must equal the previous version: a schedule may train a layer in its
+        // first epochs and freeze it later (freeze.from-epoch, gradual unfreezing).
+        var resolved = f.config().schedule().resolve(after.table());
+        List<Label> throughout = new ArrayList<>();
+        for (int i = 0; i < after.table().size(); i++) {
+            boolean frozen = true;
+            for (int e = 0; e < f.config().epochs() && frozen; e++) frozen = FreezeSchedule.labelsAt(resolved, e).isFrozen(i);
+            throughout.add(frozen ? Label.FROZEN : Label.TRAINABLE);
+        }
+        var labels = new ParamLabels(after.table(), throughout);
         ModelDiff diff = ModelDiff.of(before, current.model(), after, runDir + "/model.zip", labels);
         if (!diff.frozenChanged().isEmpty()) {
             throw new FrozenCopyMismatchException("refusing to publish: frozen parameters of " + runDir + "/model.zip differ from "
                     + current.model() + ": " + String.join(", ", diff.frozenChanged()));
         }
-        return diff.frozenCount() == 0 ? "nothing frozen to verify"
+        return diff.frozenCount() == 0 ? "nothing stayed frozen for the whole run, so nothing to verify"
                 : "verified: its " + diff.frozenCount() + " frozen parameters are bit-identical to " + current.name() + "'s";
     }
 

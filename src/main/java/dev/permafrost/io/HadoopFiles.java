@@ -95,34 +95,40 @@ public final class HadoopFiles {
 
     /**
      * Writes {@code bytes} to {@code uri} only if nothing is there yet, atomically: of two writers racing for the same
-     * name exactly one wins. Local disks use O_EXCL; other file systems {@code create} without overwrite, which HDFS's
-     * namenode decides atomically (object stores without conditional writes give no such guarantee). Returns false,
-     * writing nothing, when the file exists.
+     * name exactly one wins, and a reader sees the whole file or none. The bytes go to a hidden temporary file first,
+     * which is then linked in (local disks: link(2), which fails if the name exists) or renamed in without overwrite
+     * (other file systems: FileContext, which HDFS's namenode decides atomically; object stores without atomic renames
+     * give no such guarantee). Returns false, writing nothing, when the file exists.
      */
     public boolean createExclusive(String uri, byte[] bytes) {
+        Path target = new Path(uri);
+        Path tmp = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
         try {
             FileSystem fs = fs(uri);
-            Path p = new Path(uri);
-            fs.mkdirs(p.getParent());
+            fs.mkdirs(target.getParent());
             if (isLocal(fs)) {
-                java.nio.file.Path local = localPath(fs, p);
-                // Written whole under a hidden name, then linked in: O_EXCL on the final name, never half a file.
-                java.nio.file.Path tmp = local.resolveSibling("." + local.getFileName() + "." + UUID.randomUUID() + ".tmp");
-                Files.write(tmp, bytes);
+                java.nio.file.Path localTmp = localPath(fs, tmp);
                 try {
-                    Files.createLink(local, tmp);
+                    Files.write(localTmp, bytes, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE,
+                            java.nio.file.StandardOpenOption.SYNC);
+                    Files.createLink(localPath(fs, target), localTmp);
                     return true;
                 } catch (java.nio.file.FileAlreadyExistsException e) {
                     return false;
                 } finally {
-                    Files.deleteIfExists(tmp);
+                    Files.deleteIfExists(localTmp);
                 }
             }
-            try (OutputStream out = fs.create(p, false)) {
-                out.write(bytes);
+            try {
+                try (OutputStream out = fs.create(tmp, false)) {
+                    out.write(bytes);
+                }
+                org.apache.hadoop.fs.FileContext.getFileContext(URI.create(uri), conf).rename(tmp, target, org.apache.hadoop.fs.Options.Rename.NONE);
                 return true;
             } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
                 return false;
+            } finally {
+                if (fs.exists(tmp)) fs.delete(tmp, false);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + uri + ": " + e.getMessage(), e);

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * of two runs that started from the same version, exactly one gets the next number. The pointer is then replaced.
  * A reader takes the pointer and moves past every complete later version (one with its {@code record.json}), so a
  * run that stopped between its move and its pointer update, or a pointer written late by a slower run, never hides a
- * published version.
+ * published version from {@link #current}; a tool that reads CURRENT directly may briefly see the version before.
  */
 public final class ModelRegistry {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
@@ -111,6 +111,10 @@ public final class ModelRegistry {
         if (!files.exists(runDir + "/record.json")) throw new IllegalStateException(runDir + " has no record.json: it is not a finished run");
         if (!files.moveExclusive(runDir, versionDir(number))) return false;
         files.replaceAtomically(dir + "/CURRENT", ("v" + number + "\n").getBytes(StandardCharsets.UTF_8));
+        // A faster run may have published later versions meanwhile: leave the pointer at the newest, not at ours.
+        int newest = number;
+        while (complete(newest + 1)) newest++;
+        if (newest > number) files.replaceAtomically(dir + "/CURRENT", ("v" + newest + "\n").getBytes(StandardCharsets.UTF_8));
         return true;
     }
 

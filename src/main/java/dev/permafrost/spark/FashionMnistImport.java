@@ -65,7 +65,7 @@ public final class FashionMnistImport {
         int index = 0;
         for (int from = 0; from < all.length; from += IMAGES_PER_TASK) {
             int to = Math.min(all.length, from + IMAGES_PER_TASK);
-            Slice s = new Slice(idxDir.toString(), split, from, to, index, Arrays.copyOfRange(all, from, to), range.from(), range.to());
+            Slice s = new Slice(idxDir.toAbsolutePath().toString(), split, from, to, index, Arrays.copyOfRange(all, from, to), range.from(), range.to());
             slices.add(s);
             index += kept(s);
         }

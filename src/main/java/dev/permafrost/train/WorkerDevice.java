@@ -28,8 +28,7 @@ public record WorkerDevice(String device, String gpuAddress, int cudaDevice, Str
 
     /**
      * Decides the device from what Spark assigned the task and what ND4J can do in this JVM: a GPU address with the
-     * CUDA backend binds that device; a GPU address without it runs on the CPU with a warning (a CPU build, or no usable
-     * CUDA driver on the executor); no address runs on the CPU backend quietly, or on the CUDA backend's default device
+     * CUDA backend binds that device; a GPU address without it runs on the CPU with a warning (the CPU build); no address runs on the CPU backend quietly, or on the CUDA backend's default device
      * with a warning (nothing keeps two tasks off one GPU then).
      */
     public static WorkerDevice choose(List<String> gpuAddresses, boolean cudaBackend, int cudaDevices) {
@@ -41,7 +40,7 @@ public record WorkerDevice(String device, String gpuAddress, int cudaDevice, Str
         String address = gpuAddresses.get(0);
         if (!cudaBackend) {
             return new WorkerDevice("cpu", address, -1, "Spark assigned GPU " + address + " but this executor runs ND4J's CPU backend (a build "
-                    + "without -Pcuda, or no usable CUDA driver); it ran on the CPU");
+                    + "without -Pcuda); it ran on the CPU");
         }
         int device;
         try {

@@ -96,6 +96,14 @@ class RetrainTest {
         assertEquals(RetrainJob.PUBLISHED, again.exit(), again.out() + again.err());
         assertTrue(again.out().contains("was already retrained") && again.out().contains("Nothing to do"), again.out());
         assertEquals(before, tree(registry), "a re-run changes nothing");
+        // A run that stopped after publishing, before recording its decision: the next run records it from v2's record.
+        Path decided = registry.resolve("demo/decisions/date=2026-11-22.json");
+        Files.delete(decided);
+        CommandLine.Run recovered = retrain(registry, holdout, initial, "date=2026-11-22");
+        assertEquals(RetrainJob.PUBLISHED, recovered.exit(), recovered.out() + recovered.err());
+        assertTrue(recovered.out().contains("was already retrained") && recovered.out().contains("recorded from"), recovered.out());
+        assertEquals(2, json(decided).get("version").getAsInt());
+        assertFalse(Files.exists(registry.resolve("demo/v3")), "not trained again");
 
         CommandLine.Run bad = retrain(registry, holdout, initial, "date=2026-11-23");
         assertEquals(RetrainJob.KEPT, bad.exit(), bad.out() + bad.err());

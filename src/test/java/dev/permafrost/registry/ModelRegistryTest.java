@@ -92,12 +92,40 @@ class ModelRegistryTest {
         }
         assertEquals("v5", new String(files.read(registry.dir() + "/CURRENT"), StandardCharsets.UTF_8).strip());
 
-        // Decisions are written once: the second writer is refused and the first one's stays.
-        ModelRegistry.Decision first = new ModelRegistry.Decision("date=2026-11-23", "kept", 5, "worse", "accuracy", 0.9, 0.5, "r1", "d", "t1");
-        ModelRegistry.Decision second = new ModelRegistry.Decision("date=2026-11-23", "published", 6, "better", "accuracy", 0.9, 0.95, "r2", "d", "t2");
-        assertTrue(registry.recordDecision(first));
-        assertFalse(registry.recordDecision(second));
-        assertEquals(first, registry.decision("date=2026-11-23").orElseThrow());
+        // Decisions are written once, whole: of writers racing for one partition exactly one wins, and its record stays.
+        ExecutorService writers = Executors.newFixedThreadPool(runners);
+        try {
+            for (int round = 0; round < 5; round++) {
+                String partition = "date=2026-11-2" + round;
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Boolean>> results = new ArrayList<>();
+                List<ModelRegistry.Decision> decisions = new ArrayList<>();
+                for (int i = 0; i < runners; i++) {
+                    ModelRegistry.Decision d = new ModelRegistry.Decision(partition, i % 2 == 0 ? "kept" : "published", 5, "writer " + i, "accuracy",
+                            0.9, 0.5 + i / 100.0, "r" + i, "d", "t" + i);
+                    decisions.add(d);
+                    results.add(writers.submit(() -> {
+                        go.await();
+                        return registry.recordDecision(d);
+                    }));
+                }
+                go.countDown();
+                int won = -1;
+                for (int i = 0; i < runners; i++) {
+                    if (results.get(i).get()) {
+                        assertEquals(-1, won, "a second writer won " + partition);
+                        won = i;
+                    }
+                }
+                assertTrue(won >= 0, "nobody recorded " + partition);
+                assertEquals(decisions.get(won), registry.decision(partition).orElseThrow());
+                assertFalse(registry.recordDecision(decisions.get((won + 1) % runners)));
+            }
+        } finally {
+            writers.shutdownNow();
+        }
+        List<String> leftovers = files.list(registry.dir() + "/decisions").stream().filter(n -> n.contains(".tmp")).toList();
+        assertEquals(List.of(), leftovers, "no temporary files left behind");
 
         // A run that moved v6 into place but stopped before the pointer: the next reader moves the pointer on.
         String run = staged(files, registry, "late", 6);
