@@ -22,6 +22,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * StandardScaler, written once with dense and once with sparse vectors, then trained on through the command line. Both
  * give the same model bit for bit, and the job's test accuracy (MLlib's evaluator) equals an independent count.
  */
+@Tag("slow")
 class MlPipelineDataTest {
     @TempDir
     Path dir;

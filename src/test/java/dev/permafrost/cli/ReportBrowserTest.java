@@ -1,6 +1,7 @@
 package dev.permafrost.cli;
 
 import dev.permafrost.testing.CommandLine;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -26,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A fine-tune's report.html opened in Debian's Chromium, headless, through its chromedriver (.ci/run installs both):
  * the page renders, the chart image decodes at its size and is drawn on screen, and the tables hold the run's rows.
  */
+@Tag("slow")
 class ReportBrowserTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");

@@ -4,6 +4,7 @@ import dev.permafrost.io.HadoopFiles;
 import dev.permafrost.io.Json;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the next number, released together, publish exactly once per round; a decision is recorded once; a pointer left
  * behind is moved on by the next reader.
  */
+@Tag("slow")
 class ModelRegistryTest {
     @TempDir
     Path dir;
