@@ -3,8 +3,8 @@ package dev.permafrost.checkpoint;
 import dev.permafrost.cli.Main;
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.network.Dl4jNetworks;
-import dev.permafrost.spark.StandaloneCluster;
 import dev.permafrost.testing.Fashion;
+import dev.permafrost.testing.Launch;
 import dev.permafrost.testing.RawBits;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -45,7 +45,7 @@ class DriverKillTest {
         Path killedOut = dir.resolve("killed");
         List<String> first = new ArrayList<>(args);
         first.addAll(List.of("--out", killedOut.toString()));
-        Process driver = launch(first, dir.resolve("first.log"));
+        Process driver = Launch.permafrost(first, dir.resolve("first.log"));
         Path checkpoints = killedOut.resolve("checkpoints");
         long deadline = System.nanoTime() + 180_000_000_000L;
         // Kill once a checkpoint from the middle of epoch 2 exists (188 steps per epoch; version >= 220).
@@ -55,7 +55,7 @@ class DriverKillTest {
         driver.waitFor();
         assertFalse(Files.exists(killedOut.resolve("model.zip")), "killed mid-run: no final model yet");
 
-        Process again = launch(first, dir.resolve("second.log"));
+        Process again = Launch.permafrost(first, dir.resolve("second.log"));
         assertEquals(0, again.waitFor(), Files.readString(dir.resolve("second.log")));
         String second = Files.readString(dir.resolve("second.log"));
         assertTrue(second.contains("resuming from"), second);
@@ -75,16 +75,6 @@ class DriverKillTest {
             return s.map(p -> p.getFileName().toString()).filter(n -> n.matches("ckpt-\\d{12}"))
                     .anyMatch(n -> Long.parseLong(n.substring(5)) >= version);
         }
-    }
-
-    private static Process launch(List<String> args, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx3g"));
-        cmd.addAll(StandaloneCluster.OPENS);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.permafrost.cli.Main"));
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        return pb.start();
     }
 
     static Path writeLibSvm(Path file, LabeledData d) throws IOException {

@@ -56,14 +56,52 @@ class RetrainTest {
         return file;
     }
 
-    @Test
-    void publishesAnImprovementKeepsARegressionAndReRunsChangeNothing() throws IOException {
+    /** A weak first model: one epoch on a few rows. */
+    private Path initialModel() throws IOException {
         Path initial = dir.resolve("initial");
-        // A weak first model: one epoch on a few rows.
         CommandLine.Run pre = CommandLine.run("pretrain", "--epochs", "1", "--out", initial.toString(), "--data",
                 csv(dir.resolve("few.csv"), 0, 96, 0).toString(), "data.format=csv", "data.test-path=null", "--master", "local[2]",
                 "model.inputs=" + FEATURES, MODEL, "train.batch-per-worker=8", "optimizer.lr=0.002");
         assertEquals(0, pre.exit(), pre.out() + pre.err());
+        return initial;
+    }
+
+    @Test
+    void twoRunsRacingFromTheSameVersionCannotBothPublish() throws Exception {
+        Path initial = initialModel();
+        Path holdout = csv(dir.resolve("holdout/part.csv"), 5000, 300, 0);
+        Path registry = dir.resolve("models");
+        List<Process> runs = new ArrayList<>();
+        List<String> partitions = List.of("date=2026-11-22", "date=2026-11-24");
+        for (String partition : partitions) {
+            csv(dir.resolve("daily/" + partition + "/part.csv"), partition.endsWith("22") ? 1000 : 3000, 960, 0);
+            // Long enough (40 epochs) that both runs read the current version before either publishes.
+            List<String> a = args(registry, holdout, initial, partition);
+            a.add("train.epochs=40");
+            runs.add(dev.permafrost.testing.Launch.permafrost(a, dir.resolve(partition + ".log")));
+        }
+        int[] exits = new int[2];
+        for (int i = 0; i < 2; i++) exits[i] = runs.get(i).waitFor();
+        String[] logs = {Files.readString(dir.resolve(partitions.get(0) + ".log")), Files.readString(dir.resolve(partitions.get(1) + ".log"))};
+        for (String log : logs) assertTrue(log.contains("current version v1"), "both started from v1:\n" + log);
+        int winner = exits[0] == RetrainJob.PUBLISHED ? 0 : 1;
+        int loser = 1 - winner;
+        assertEquals(RetrainJob.PUBLISHED, exits[winner], logs[winner]);
+        assertEquals(1, exits[loser], logs[loser]);
+        assertTrue(logs[loser].contains("another run published " + registry + "/demo/v2 from v1 first"), logs[loser]);
+        assertEquals("v2", Files.readString(registry.resolve("demo/CURRENT")).strip());
+        assertEquals(partitions.get(winner), json(registry.resolve("demo/v2/record.json")).get("partition").getAsString());
+        assertFalse(Files.exists(registry.resolve("demo/v3")));
+        assertFalse(Files.exists(registry.resolve("demo/decisions/" + partitions.get(loser) + ".json")), "the loser decided nothing");
+        // Run again, the loser's partition trains on top of the winner's version.
+        CommandLine.Run again = retrain(registry, holdout, initial, partitions.get(loser));
+        assertTrue(again.out().contains("current version v2"), again.out() + again.err());
+        assertTrue(Files.exists(registry.resolve("demo/decisions/" + partitions.get(loser) + ".json")));
+    }
+
+    @Test
+    void publishesAnImprovementKeepsARegressionAndReRunsChangeNothing() throws IOException {
+        Path initial = initialModel();
         Path holdout = csv(dir.resolve("holdout/part.csv"), 5000, 300, 0);
         csv(dir.resolve("daily/date=2026-11-22/part.csv"), 1000, 960, 0);
         csv(dir.resolve("daily/date=2026-11-23/part.csv"), 2000, 960, 1);
