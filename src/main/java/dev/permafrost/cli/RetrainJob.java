@@ -126,31 +126,50 @@ final class RetrainJob {
             RunPictures.write(files, runDir, "retrain " + r.name() + " on " + r.partition(), f.metrics(), f.audit(), train, f.config(), f.network(),
                     List.of(RetrainReport.decision(decision, current, next, verification), RetrainReport.history(history)));
 
-            if (decision.outcome() == RetrainDecision.Outcome.KEEP) {
-                out.println("kept " + current.name() + ": " + decision.reason() + " (this run's model and report: " + runDir + ")");
-                ModelRegistry.Decision kept = new ModelRegistry.Decision(r.partition(), "kept", current.number(), decision.reason(), r.metric(),
-                        currentScore, candidate, runDir, digest, Instant.now().toString());
-                if (!registry.recordDecision(kept)) return already(registry.decision(r.partition()).orElseThrow(), digest, registry, out, r);
-                return r.keptExitCode();
-            }
-            files.write(runDir, "record.json", Json.write(record).getBytes(StandardCharsets.UTF_8));
-            if (!registry.publish(runDir, next)) {
-                Optional<ModelRegistry.Decision> raced = registry.decision(r.partition());
-                if (raced.isPresent()) return already(raced.get(), digest, registry, out, r);
-                throw new CheckFailedException("another run published " + registry.dir() + "/v" + next + " from " + current.name()
-                        + " first, so this run's model was not published (it stays in " + runDir + "). Run again to retrain on top of v" + next);
-            }
-            String published = registry.dir() + "/v" + next;
-            if (!registry.recordDecision(new ModelRegistry.Decision(r.partition(), "published", next, decision.reason(), r.metric(), currentScore,
-                    candidate, published, digest, Instant.now().toString()))) {
-                out.println("note: a concurrent run on " + r.partition() + " recorded its decision first ("
-                        + registry.decision(r.partition()).map(ModelRegistry.Decision::outcome).orElse("?") + "); " + published + " stays published");
-            }
-            out.println("published " + published + ": " + decision.reason() + "; " + verification);
-            return PUBLISHED;
+            Run run = new Run(registry, r, digest, current, currentScore, candidate, runDir, decision);
+            return decision.outcome() == RetrainDecision.Outcome.KEEP ? keep(run, out) : publish(run, record, verification, files, out);
         } finally {
             spark.stop();
         }
+    }
+
+    /** What one run trained and decided, for recording it. */
+    private record Run(ModelRegistry registry, Settings settings, String digest, ModelRegistry.Version current, double currentScore,
+                       double candidate, String runDir, RetrainDecision decision) {
+        ModelRegistry.Decision recorded(String outcome, int version, String where) {
+            return new ModelRegistry.Decision(settings.partition(), outcome, version, decision.reason(), settings.metric(), currentScore, candidate,
+                    where, digest, Instant.now().toString());
+        }
+    }
+
+    /** The current version stays; the run's folder (model, report with the decision) stays under runs/. */
+    private static int keep(Run run, PrintStream out) {
+        out.println("kept " + run.current().name() + ": " + run.decision().reason() + " (this run's model and report: " + run.runDir() + ")");
+        if (!run.registry().recordDecision(run.recorded("kept", run.current().number(), run.runDir()))) {
+            return already(run.registry().decision(run.settings().partition()).orElseThrow(), run.digest(), run.registry(), out, run.settings());
+        }
+        return run.settings().keptExitCode();
+    }
+
+    /** Moves the run's folder to the next version if no other run took it first, then records the decision. */
+    private static int publish(Run run, ModelRegistry.VersionRecord record, String verification, HadoopFiles files, PrintStream out) {
+        ModelRegistry registry = run.registry();
+        String partition = run.settings().partition();
+        int next = record.version();
+        files.write(run.runDir(), "record.json", Json.write(record).getBytes(StandardCharsets.UTF_8));
+        if (!registry.publish(run.runDir(), next)) {
+            Optional<ModelRegistry.Decision> raced = registry.decision(partition);
+            if (raced.isPresent()) return already(raced.get(), run.digest(), registry, out, run.settings());
+            throw new CheckFailedException("another run published " + registry.dir() + "/v" + next + " from " + run.current().name()
+                    + " first, so this run's model was not published (it stays in " + run.runDir() + "). Run again to retrain on top of v" + next);
+        }
+        String published = registry.dir() + "/v" + next;
+        if (!registry.recordDecision(run.recorded("published", next, published))) {
+            out.println("note: a concurrent run on " + partition + " recorded its decision first ("
+                    + registry.decision(partition).map(ModelRegistry.Decision::outcome).orElse("?") + "); " + published + " stays published");
+        }
+        out.println("published " + published + ": " + run.decision().reason() + "; " + verification);
+        return PUBLISHED;
     }
 
     /** A partition decided before: says so and exits as it did, unless the settings have changed since. */
