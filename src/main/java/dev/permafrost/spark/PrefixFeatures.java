@@ -5,6 +5,7 @@ import dev.permafrost.network.Network;
 import dev.permafrost.shard.FrozenCopyMismatchException;
 import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.shard.Shard;
+import dev.permafrost.train.WorkerDevice;
 import dev.permafrost.train.WorkerModel;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -37,6 +38,8 @@ final class PrefixFeatures implements FlatMapFunction<Iterator<Example>, Example
 
     @Override
     public Iterator<Example> call(Iterator<Example> rows) {
+        // On the GPU Spark assigned this task, as the gradient tasks do (their reports carry the device and any warning).
+        WorkerDevice.bindInThisJvm(WorkerTask.gpuAddresses(org.apache.spark.TaskContext.get()));
         WorkerModel wm = WorkerModel.decode(model.value());
         Network network = wm.build();
         requireCanonical(network, wm);
