@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
                         + "1 failed (a check failed, or another run published first: run again), 2 failed on bad settings or input."})
 final class RetrainCommand implements Callable<Integer> {
     @Mixin
-    JobOptions options;
+    SettingsOptions options;
     @Option(names = "--partition", paramLabel = "KEY=VALUE", description = "The data partition to train on, e.g. date=2026-11-23 "
             + "(retrain.partition): the folder of that name under retrain.data-root.")
     String partition;
@@ -25,11 +25,11 @@ final class RetrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<String> base = new ArrayList<>();
-        if (partition != null) base.add("retrain.partition=" + JobOptions.quote(partition));
-        return RetrainJob.run(options.settings(base.toArray(String[]::new)), extra -> {
+        if (partition != null) base.add("retrain.partition=" + SettingsOptions.quote(partition));
+        return RetrainJob.run(options.settings(base), extra -> {
             List<String> all = new ArrayList<>(base);
             all.addAll(extra);
-            return options.settings(all.toArray(String[]::new));
+            return options.settings(all);
         }, System.out);
     }
 }
