@@ -3,6 +3,9 @@ package dev.permafrost.cli;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.permafrost.network.Dl4jNetworks;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
 import dev.permafrost.testing.CommandLine;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -97,6 +100,45 @@ class RetrainTest {
         CommandLine.Run again = retrain(registry, holdout, initial, partitions.get(loser));
         assertTrue(again.out().contains("current version v2"), again.out() + again.err());
         assertTrue(Files.exists(registry.resolve("demo/decisions/" + partitions.get(loser) + ".json")));
+    }
+
+    @Test
+    void publishesOnHdfs() throws Exception {
+        Path initial = initialModel();
+        csv(dir.resolve("holdout/part.csv"), 5000, 300, 0);
+        csv(dir.resolve("daily/date=2026-11-22/part.csv"), 1000, 960, 0);
+        Configuration conf = new Configuration();
+        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("hdfs").toString());
+        MiniDFSCluster hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        try {
+            hdfs.waitActive();
+            FileSystem fs = hdfs.getFileSystem();
+            String root = hdfs.getURI().toString();
+            for (String local : List.of("holdout", "daily")) {
+                fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(dir.resolve(local).toUri()), new org.apache.hadoop.fs.Path(root + "/" + local));
+            }
+            fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(initial.resolve("model.zip").toUri()), new org.apache.hadoop.fs.Path(root + "/initial.zip"));
+            CommandLine.Run run = CommandLine.run("retrain", "--partition", "date=2026-11-22", "--master", "local[2]", "data.format=csv",
+                    "retrain.registry=\"" + root + "/models\"", "retrain.name=demo", "retrain.data-root=\"" + root + "/daily\"",
+                    "retrain.holdout=\"" + root + "/holdout\"", "retrain.initial-model=\"" + root + "/initial.zip\"",
+                    "freeze.patterns=[\"pretrained.*\"]", "train.epochs=2", "train.batch-per-worker=16", "optimizer.lr=0.01");
+            assertEquals(RetrainJob.PUBLISHED, run.exit(), run.out() + run.err());
+            String current = new String(fs.open(new org.apache.hadoop.fs.Path(root + "/models/demo/CURRENT")).readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8).strip();
+            assertEquals("v2", current);
+            for (String f : List.of("v1/model.zip", "v1/record.json", "v2/model.zip", "v2/record.json", "v2/report.html",
+                    "decisions/date=2026-11-22.json")) {
+                assertTrue(fs.exists(new org.apache.hadoop.fs.Path(root + "/models/demo/" + f)), f);
+            }
+            CommandLine.Run again = CommandLine.run("retrain", "--partition", "date=2026-11-22", "--master", "local[2]", "data.format=csv",
+                    "retrain.registry=\"" + root + "/models\"", "retrain.name=demo", "retrain.data-root=\"" + root + "/daily\"",
+                    "retrain.holdout=\"" + root + "/holdout\"", "retrain.initial-model=\"" + root + "/initial.zip\"",
+                    "freeze.patterns=[\"pretrained.*\"]", "train.epochs=2", "train.batch-per-worker=16", "optimizer.lr=0.01");
+            assertEquals(RetrainJob.PUBLISHED, again.exit(), again.out() + again.err());
+            assertTrue(again.out().contains("Nothing to do"), again.out());
+        } finally {
+            hdfs.shutdown();
+        }
     }
 
     @Test
