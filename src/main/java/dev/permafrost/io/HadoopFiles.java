@@ -102,7 +102,7 @@ public final class HadoopFiles {
      */
     public boolean createExclusive(String uri, byte[] bytes) {
         Path target = new Path(uri);
-        Path tmp = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
+        Path tmp = hiddenTemp(target);
         try {
             FileSystem fs = fs(uri);
             fs.mkdirs(target.getParent());
@@ -174,7 +174,7 @@ public final class HadoopFiles {
      */
     public void replaceAtomically(String uri, byte[] bytes) {
         Path target = new Path(uri);
-        Path tmp = new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
+        Path tmp = hiddenTemp(target);
         try {
             FileSystem fs = fs(uri);
             fs.mkdirs(target.getParent());
@@ -196,6 +196,11 @@ public final class HadoopFiles {
             }
             throw new UncheckedIOException("cannot replace " + uri + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A hidden, unique name beside {@code target} to write under before it is renamed or linked into place. */
+    private static Path hiddenTemp(Path target) {
+        return new Path(target.getParent(), "." + target.getName() + "." + UUID.randomUUID() + ".tmp");
     }
 
     private static boolean isLocal(FileSystem fs) {
@@ -229,7 +234,7 @@ public final class HadoopFiles {
     private void writeWith(String dirUri, String name, Writer writer) {
         Path dir = new Path(dirUri);
         Path target = new Path(dir, name);
-        Path tmp = new Path(dir, "." + name + "." + UUID.randomUUID() + ".tmp");
+        Path tmp = hiddenTemp(target);
         try {
             FileSystem fs = fs(dirUri);
             fs.mkdirs(dir);

@@ -45,13 +45,19 @@ class JobChainTest {
 
     /** Rows whose features encode the label, so the network has something to learn. */
     static Path csv(Path file, int first, int rows, int width) throws IOException {
+        return csv(file, first, rows, width, 0);
+    }
+
+    /** The same rows with every label moved by {@code shift} (mod 3): a model trained on them learns the task wrong. */
+    static Path csv(Path file, int first, int rows, int width, int shift) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
         try (Writer w = Files.newBufferedWriter(file)) {
             StringBuilder header = new StringBuilder("index,label");
             for (int j = 0; j < width; j++) header.append(",f").append(j);
             w.write(header.append('\n').toString());
             for (int r = first; r < first + rows; r++) {
                 int label = r % 3;
-                StringBuilder row = new StringBuilder().append(r).append(',').append(label);
+                StringBuilder row = new StringBuilder().append(r).append(',').append((label + shift) % 3);
                 for (int j = 0; j < width; j++) {
                     float v = (j % 3 == label ? 1f : 0f) + ((r * 31 + j * 17) % 11) / 22f;
                     row.append(',').append(String.format(Locale.ROOT, "%.4f", v));

@@ -12,12 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -39,24 +37,8 @@ class RetrainTest {
     @TempDir
     Path dir;
 
-    /** Rows whose features encode the label; {@code shift} moves every label, so a model trained on them learns it wrong. */
-    static Path csv(Path file, int first, int rows, int shift) throws IOException {
-        Files.createDirectories(file.getParent());
-        try (Writer w = Files.newBufferedWriter(file)) {
-            StringBuilder header = new StringBuilder("index,label");
-            for (int j = 0; j < FEATURES; j++) header.append(",f").append(j);
-            w.write(header.append('\n').toString());
-            for (int r = first; r < first + rows; r++) {
-                int label = r % 3;
-                StringBuilder row = new StringBuilder().append(r).append(',').append((label + shift) % 3);
-                for (int j = 0; j < FEATURES; j++) {
-                    float v = (j % 3 == label ? 1f : 0f) + ((r * 31 + j * 17) % 11) / 22f;
-                    row.append(',').append(String.format(Locale.ROOT, "%.4f", v));
-                }
-                w.write(row.append('\n').toString());
-            }
-        }
-        return file;
+    private static Path csv(Path file, int first, int rows, int shift) throws IOException {
+        return JobChainTest.csv(file, first, rows, FEATURES, shift);
     }
 
     /** A weak first model: one epoch on a few rows. */
