@@ -18,7 +18,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JobSettings s = model == null ? options.settings() : options.settings("model.path=" + JobOptions.quote(model));
+        JobSettings s = model == null ? options.settings() : options.settings("model.path=" + SettingsOptions.quote(model));
         return TrainJob.run(s, TrainJob.Kind.FINETUNE, TrainJob.Start.of(options), System.out);
     }
 }

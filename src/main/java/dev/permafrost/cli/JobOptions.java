@@ -21,14 +21,10 @@ final class JobOptions {
 
     JobSettings settings(String... extra) {
         List<String> all = new ArrayList<>(List.of(extra));
-        if (dataOptions.data != null) all.add("data.path=" + quote(dataOptions.data));
-        if (dataOptions.testData != null) all.add("data.test-path=" + quote(dataOptions.testData));
-        output.out().ifPresent(out -> all.add("out=" + quote(out)));
+        if (dataOptions.data != null) all.add("data.path=" + SettingsOptions.quote(dataOptions.data));
+        if (dataOptions.testData != null) all.add("data.test-path=" + SettingsOptions.quote(dataOptions.testData));
+        output.out().ifPresent(out -> all.add("out=" + SettingsOptions.quote(out)));
         if (output.overwrite) all.add("overwrite=true");
         return settingsOptions.settings(all);
-    }
-
-    static String quote(String s) {
-        return SettingsOptions.quote(s);
     }
 }

@@ -102,14 +102,15 @@ final class RetrainJob {
                 throw new IllegalArgumentException("no data for partition " + r.partition() + ": " + r.dataPath() + " does not exist");
             }
             if (!files.exists(r.holdout())) throw new IllegalArgumentException("retrain.holdout " + r.holdout() + " does not exist");
-            ModelRegistry.Version current = currentOrInitial(spark, s, r, registry, files, out);
-            double currentScore = score(spark, s, r, current.model(), files);
+            Scored scored = currentOrInitial(spark, s, r, registry, files, out);
+            ModelRegistry.Version current = scored.version();
+            double currentScore = scored.score();
             out.printf(Locale.ROOT, "retrain %s: current version %s (%s %.4f on %s); training on %s%n", registry.dir(), current.name(),
                     r.metric(), currentScore, r.holdout(), r.dataPath());
 
             String runDir = registry.runDir(r.partition());
-            JobSettings train = settingsWith.apply(List.of("model.path=" + JobOptions.quote(current.model()), "data.path=" + JobOptions.quote(r.dataPath()),
-                    "data.test-path=" + JobOptions.quote(r.holdout()), "out=" + JobOptions.quote(runDir), "model.replace-head-classes=0"));
+            JobSettings train = settingsWith.apply(List.of("model.path=" + SettingsOptions.quote(current.model()), "data.path=" + SettingsOptions.quote(r.dataPath()),
+                    "data.test-path=" + SettingsOptions.quote(r.holdout()), "out=" + SettingsOptions.quote(runDir), "model.replace-head-classes=0"));
             TrainJob.Finished f = TrainJob.train(spark, train, TrainJob.Plan.of(train), TrainJob.Kind.FINETUNE, TrainJob.Start.FRESH, out);
             files.deleteRecursively(runDir + "/checkpoints"); // a finished run's resume points: not part of a version
             EpochHistory.Epoch last = f.metrics().perEpoch().get(f.metrics().perEpoch().size() - 1);
@@ -203,26 +204,36 @@ final class RetrainJob {
         return Optional.empty();
     }
 
-    /** The current version; with none yet, retrain.initial-model scored and published as v1. */
-    private static ModelRegistry.Version currentOrInitial(SparkSession spark, JobSettings s, Settings r, ModelRegistry registry,
-                                                          HadoopFiles files, PrintStream out) throws IOException {
+    /** A published version and its score on the held-out set. */
+    private record Scored(ModelRegistry.Version version, double score) {
+    }
+
+    /**
+     * The current version and its score; with none yet, retrain.initial-model scored and published as v1 first (its
+     * score is then v1's, unless a concurrent run published another v1).
+     */
+    private static Scored currentOrInitial(SparkSession spark, JobSettings s, Settings r, ModelRegistry registry, HadoopFiles files,
+                                           PrintStream out) throws IOException {
         Optional<ModelRegistry.Version> current = registry.current(out::println);
-        if (current.isPresent()) return current.get();
+        if (current.isPresent()) return new Scored(current.get(), score(spark, s, r, current.get().model(), files));
         String initial = r.initialModel().orElseThrow(() -> new IllegalArgumentException("nothing is published under " + registry.dir()
                 + ": set retrain.initial-model to a model.zip to publish it as v1 first"));
         if (!files.exists(initial)) throw new IllegalArgumentException("retrain.initial-model " + initial + " does not exist");
-        double score = score(spark, s, r, initial, files);
+        java.nio.file.Path local = files.local(initial);
+        double score = score(spark, s, r, local.toUri().toString(), files);
         String runDir = registry.runDir("initial");
-        files.copyIn(files.local(initial), runDir, "model.zip");
+        files.copyIn(local, runDir, "model.zip");
         String sha;
-        try (var in = java.nio.file.Files.newInputStream(files.local(initial))) {
+        try (var in = java.nio.file.Files.newInputStream(local)) {
             sha = Sha256.hex(in);
         }
         Map<String, String> job = new TreeMap<>(Map.of("model.source", initial, "model.source-sha256", sha));
         files.write(runDir, "record.json", Json.write(new ModelRegistry.VersionRecord(1, 0, "initial", initial, 0, "", r.metric(), score,
                 Instant.now().toString(), job)).getBytes(StandardCharsets.UTF_8));
-        if (registry.publish(runDir, 1)) out.printf(Locale.ROOT, "published %s/v1 from %s (%s %.4f on the held-out set)%n", registry.dir(), initial, r.metric(), score);
-        return registry.current(out::println).orElseThrow();
+        boolean ours = registry.publish(runDir, 1);
+        if (ours) out.printf(Locale.ROOT, "published %s/v1 from %s (%s %.4f on the held-out set)%n", registry.dir(), initial, r.metric(), score);
+        ModelRegistry.Version v1 = registry.current(out::println).orElseThrow();
+        return new Scored(v1, ours && v1.number() == 1 ? score : score(spark, s, r, v1.model(), files));
     }
 
     /** The model's metric on the held-out set, by MLlib's evaluator. */

@@ -123,10 +123,7 @@ public final class HadoopFiles {
                 try (OutputStream out = fs.create(tmp, false)) {
                     out.write(bytes);
                 }
-                org.apache.hadoop.fs.FileContext.getFileContext(URI.create(uri), conf).rename(tmp, target, org.apache.hadoop.fs.Options.Rename.NONE);
-                return true;
-            } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
-                return false;
+                return renameInContext(tmp, target, org.apache.hadoop.fs.Options.Rename.NONE);
             } finally {
                 if (fs.exists(tmp)) fs.delete(tmp, false);
             }
@@ -156,13 +153,7 @@ public final class HadoopFiles {
                     throw e;
                 }
             }
-            try {
-                org.apache.hadoop.fs.FileContext.getFileContext(URI.create(fromUri), conf)
-                        .rename(new Path(fromUri), new Path(toUri), org.apache.hadoop.fs.Options.Rename.NONE);
-                return true;
-            } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
-                return false;
-            }
+            return renameInContext(new Path(fromUri), new Path(toUri), org.apache.hadoop.fs.Options.Rename.NONE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move " + fromUri + " to " + toUri + ": " + e.getMessage(), e);
         }
@@ -186,7 +177,7 @@ public final class HadoopFiles {
                 try (OutputStream out = fs.create(tmp, false)) {
                     out.write(bytes);
                 }
-                org.apache.hadoop.fs.FileContext.getFileContext(URI.create(uri), conf).rename(tmp, target, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
+                renameInContext(tmp, target, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
             }
         } catch (IOException e) {
             try {
@@ -195,6 +186,19 @@ public final class HadoopFiles {
                 // best effort: the temporary file is hidden and named as such
             }
             throw new UncheckedIOException("cannot replace " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * FileContext's rename, which unlike FileSystem's never moves {@code from} into an existing folder and which HDFS's
+     * namenode performs atomically; false when {@code mode} is NONE and {@code to} exists.
+     */
+    private boolean renameInContext(Path from, Path to, org.apache.hadoop.fs.Options.Rename mode) throws IOException {
+        try {
+            org.apache.hadoop.fs.FileContext.getFileContext(from.toUri(), conf).rename(from, to, mode);
+            return true;
+        } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+            return false;
         }
     }
 

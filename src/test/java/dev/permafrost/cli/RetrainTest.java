@@ -202,10 +202,10 @@ class RetrainTest {
 
     private static List<String> args(Path registry, Path holdout, Path initial, String partition) {
         return new ArrayList<>(List.of("retrain", "--partition", partition, "--master", "local[2]", "data.format=csv",
-                "retrain.registry=" + JobOptions.quote(registry.toString()), "retrain.name=demo",
-                "retrain.data-root=" + JobOptions.quote(registry.getParent().resolve("daily").toString()),
-                "retrain.holdout=" + JobOptions.quote(holdout.getParent().toString()),
-                "retrain.initial-model=" + JobOptions.quote(initial.resolve("model.zip").toString()),
+                "retrain.registry=" + SettingsOptions.quote(registry.toString()), "retrain.name=demo",
+                "retrain.data-root=" + SettingsOptions.quote(registry.getParent().resolve("daily").toString()),
+                "retrain.holdout=" + SettingsOptions.quote(holdout.getParent().toString()),
+                "retrain.initial-model=" + SettingsOptions.quote(initial.resolve("model.zip").toString()),
                 "freeze.patterns=[\"pretrained.*\"]", "train.epochs=2", "train.batch-per-worker=16", "optimizer.lr=0.01"));
     }
 
