@@ -98,7 +98,7 @@ final class DemoCommand implements Callable<Integer> {
         Dl4jNetworks.save(result.network(), modelFile);
         // The written model, read back: every frozen parameter bit for bit against the values it was frozen with.
         var written = Dl4jNetworks.load(modelFile);
-        var checks = result.frozenReference().check(written.params(), written.paramsCopy());
+        var checks = result.frozenReference().check(written);
         var differing = checks.stream().filter(c -> !c.identical()).map(c -> c.name()).toList();
         if (!differing.isEmpty()) {
             throw new FrozenCopyMismatchException("the written " + modelFile + " differs from the frozen values in " + differing);

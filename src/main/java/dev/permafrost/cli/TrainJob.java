@@ -147,7 +147,7 @@ final class TrainJob {
         saveModel(result.network(), files, outDir);
         Network written = Dl4jNetworks.load(files.local(outDir + "/model.zip"));
         float[] writtenFlat = written.paramsCopy();
-        var checks = result.frozenReference().check(written.params(), writtenFlat);
+        var checks = result.frozenReference().check(written);
         RunReport.Metrics metrics = RunReport.metrics(kind.name().toLowerCase(Locale.ROOT), config, result, seconds, samples,
                 accuracy.orElse(null), train.count(), train.dropped(), checkpoints, resume.map(TrainState::version).orElse(null), history);
         files.write(outDir, "metrics.json", json(metrics));

@@ -4,15 +4,20 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Names every parameter of a DL4J network, in the order DL4J lays them out in its flat view: layers
- * in network (for a graph, topological) order, each layer's parameters in its configuration's variable order.
+ * Names every parameter of a DL4J network and says where it lives in the flat vector, reading both from DL4J itself:
+ * each layer's {@code paramTable()} views, and where each view's memory sits in {@code params()}. No convention about
+ * DL4J's layout is assumed (a convolution keeps its bias before its weights; a graph lays its layers out in
+ * topological order), and every view is checked to be exactly its range of the flat vector before anything trusts it.
  */
 public final class NetworkParams {
 
@@ -24,12 +29,43 @@ public final class NetworkParams {
 
     public static ParamTable of(MultiLayerNetwork net) {
         requireInit(net.params(), "MultiLayerNetwork");
-        return table(net.getLayers());
+        return table(net.params(), net.getLayers());
     }
 
     public static ParamTable of(ComputationGraph graph) {
         requireInit(graph.params(), "ComputationGraph");
-        return table(graph.getLayers());
+        return table(graph.params(), graph.getLayers());
+    }
+
+    /**
+     * Refuses {@code table} unless every parameter it names is, in {@code net}, DL4J's own view onto exactly the
+     * table's range of the flat vector: what a table made elsewhere (a checkpoint, a wire message) must pass before
+     * it may steer updates into that network.
+     */
+    public static void requireMatches(ParamTable table, MultiLayerNetwork net) {
+        requireMatches(table, of(net), "MultiLayerNetwork");
+    }
+
+    /** The same for a ComputationGraph. */
+    public static void requireMatches(ParamTable table, ComputationGraph graph) {
+        requireMatches(table, of(graph), "ComputationGraph");
+    }
+
+    private static void requireMatches(ParamTable table, ParamTable dl4j, String what) {
+        if (table.size() != dl4j.size()) {
+            throw new IllegalStateException("the parameter map names " + table.size() + " parameters, but DL4J's " + what + " has "
+                    + dl4j.size() + ": the map is not this network's");
+        }
+        for (NamedParam p : table.params()) {
+            int i = dl4j.indexOf(p.name());
+            NamedParam d = i < 0 ? null : dl4j.get(i);
+            if (d == null || d.offset() != p.offset() || d.length() != p.length() || !d.shape().equals(p.shape()) || d.kind() != p.kind()) {
+                throw new IllegalStateException("the parameter map puts " + p.name() + " (" + p.kind().label() + ", " + p.shapeText()
+                        + ") at [" + p.offset() + ", " + p.end() + "), but DL4J's own view "
+                        + (d == null ? "does not exist" : "is " + d.kind().label() + ", " + d.shapeText() + " at [" + d.offset() + ", " + d.end() + ")")
+                        + ": refusing to train with a map that is not DL4J's");
+            }
+        }
     }
 
     private static void requireInit(INDArray params, String what) {
@@ -38,28 +74,47 @@ public final class NetworkParams {
         }
     }
 
-    private static ParamTable table(Layer[] layers) {
+    private static ParamTable table(INDArray flat, Layer[] layers) {
         List<NamedParam> params = new ArrayList<>();
         List<String> layerNames = new ArrayList<>();
-        long offset = 0;
         for (int i = 0; i < layers.length; i++) {
             Layer layer = layers[i];
             String layerName = layerName(layer, i);
             layerNames.add(layerName);
-            Map<String, INDArray> table = layer.paramTable(false);
-            for (String key : layer.conf().variables(false)) {
-                INDArray view = table.get(key);
-                if (view == null) continue;
-                long length = view.length();
-                params.add(new NamedParam(layerName + "." + key, layerName, i, key, boxed(view.shape()), offset, length,
-                        kindOf(layer, key)));
-                offset += length;
+            for (Map.Entry<String, INDArray> e : layer.paramTable(false).entrySet()) {
+                String name = layerName + "." + e.getKey();
+                INDArray view = e.getValue();
+                params.add(new NamedParam(name, layerName, i, e.getKey(), boxed(view.shape()), offsetIn(flat, view, name), view.length(),
+                        kindOf(layer, e.getKey())));
             }
         }
-        return new ParamTable(params, layerNames);
+        params.sort(Comparator.comparingLong(NamedParam::offset));
+        ParamTable table = new ParamTable(params, layerNames);
+        if (table.totalLength() != flat.length()) {
+            throw new IllegalStateException("DL4J's parameter views cover " + table.totalLength() + " of the " + flat.length()
+                    + " values in params(): some memory belongs to no named parameter, so the network cannot be trained by name");
+        }
+        return table;
     }
 
-    static String layerName(Layer layer, int index) {
+    /**
+     * Where DL4J's view of a parameter starts in the flat vector, after checking that it is that memory: the same
+     * buffer, a dense block (default strides for its order, so its elements are exactly the range), the same type.
+     */
+    private static long offsetIn(INDArray flat, INDArray view, String name) {
+        long elementSize = flat.dataType().width();
+        long bytes = view.data().addressPointer().address() - flat.data().addressPointer().address();
+        long offset = view.offset() - flat.offset();
+        boolean dense = view.length() == 0 || Arrays.equals(view.stride(), Nd4j.getStrides(view.shape(), view.ordering()));
+        if (view.dataType() != flat.dataType() || bytes != offset * elementSize || offset < 0 || offset + view.length() > flat.length() || !dense) {
+            throw new IllegalStateException("DL4J's view of parameter " + name + " (" + view.dataType() + ", shape " + Arrays.toString(view.shape())
+                    + ", strides " + Arrays.toString(view.stride()) + ", offset " + offset + ") is not one block of the flat parameter vector ("
+                    + flat.dataType() + ", " + flat.length() + " values): Permafrost cannot map this network's parameters by name");
+        }
+        return offset;
+    }
+
+    public static String layerName(Layer layer, int index) {
         String name = layer.conf().getLayer().getLayerName();
         if (name == null || name.isBlank()) return Integer.toString(index);
         var m = DL4J_DEFAULT_NAME.matcher(name);

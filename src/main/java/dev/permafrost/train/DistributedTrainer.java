@@ -68,6 +68,11 @@ public final class DistributedTrainer {
         this.tls = tls;
     }
 
+    /** The network with these values and nothing frozen: what a frozen reference reads by name through DL4J. */
+    private static Network plain(Network initial, float[] flat) {
+        return initial.rebuild(dev.permafrost.freeze.ParamLabels.allTrainable(initial.params()), flat);
+    }
+
     /** Trains from the start, without checkpoints. */
     public Result fit(Network initial, int rows, EpochRunner runner, TrainingListener listener) {
         return fit(initial, rows, runner, listener, Optional.empty(), Checkpointing.NONE);
@@ -95,8 +100,8 @@ public final class DistributedTrainer {
         // Frozen since the first epoch: the values of the model the run started from (on a resume too: the job identity
         // pins that model); frozen at a later phase before a resume: the values the checkpoint holds.
         FrozenReference reference = new FrozenReference();
-        reference.record(phases.labels(), initial.paramsCopy(), 0, FrozenReference.START, phases.frozenSinceFirstEpoch()::contains);
-        reference.record(phases.labels(), core.assemble(), phases.phase(), "the resumed checkpoint (frozen at freeze phase "
+        reference.record(phases.labels(), () -> initial, 0, FrozenReference.START, phases.frozenSinceFirstEpoch()::contains);
+        reference.record(phases.labels(), () -> plain(initial, core.assemble()), phases.phase(), "the resumed checkpoint (frozen at freeze phase "
                 + phases.phase() + ", before the resume)", name -> true);
         String secret = Secrets.newSecret();
         var serviceSettings = new ParameterGrpcService.Settings(w, secret, host, 0, tls, Math.max(1, config.auditEvery()),
@@ -115,7 +120,7 @@ public final class DistributedTrainer {
             for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
                 Optional<ParameterServer.Transition> transition = phases.enter(epoch, core);
                 if (transition.isPresent()) {
-                    reference.enter(phases.labels(), core.assemble(), phases.phase());
+                    reference.enter(phases.labels(), () -> plain(initial, core.assemble()), phases.phase());
                     service.startPhase(phases.phase());
                     runner.publish(WorkerModel.of(phases.phase(), initial, core.assemble(), phases.labels(), core.layout()));
                 }

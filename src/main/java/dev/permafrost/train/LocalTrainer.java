@@ -45,7 +45,7 @@ public final class LocalTrainer {
         ParameterServer server = new ParameterServer(phases.layout(), initial.paramsCopy(), config.optimizer());
         Network network = initial.rebuild(phases.labels(), server.assemble());
         FrozenReference reference = new FrozenReference();
-        reference.record(phases.labels(), initial.paramsCopy(), 0, FrozenReference.START, name -> true);
+        reference.record(phases.labels(), () -> initial, 0, FrozenReference.START, name -> true);
 
         long totalSteps = 0;
         int audits = 0;
@@ -54,7 +54,8 @@ public final class LocalTrainer {
             Optional<ParameterServer.Transition> transition = phases.enter(epoch, server);
             if (transition.isPresent()) {
                 network = network.rebuild(phases.labels(), server.assemble());
-                reference.enter(phases.labels(), server.assemble(), phases.phase());
+                Network entered = network;
+                reference.enter(phases.labels(), () -> entered, phases.phase());
             }
             listener.onEpochStart(epoch, phases.labels(), transition.orElse(ParameterServer.Transition.NONE), network);
             int auditsBefore = audits;
