@@ -14,8 +14,8 @@ public final class RowChecks {
     /** A label must be a whole number in {@code [0, classes)}. */
     public static Optional<String> label(double value, int classes) {
         if (value == Math.rint(value) && value >= 0 && value < classes) return Optional.empty();
-        return Optional.of("label " + value + " is not a class index in 0.." + (classes - 1) + " (the model's output layer has "
-                + classes + " classes)");
+        return Optional.of("label " + value + " is not a class index in 0.." + (classes - 1) + " (the model's head predicts "
+                + classes + " classes; model.replace-head-classes gives it a head for another number)");
     }
 
     /** Features must be as many as the model's inputs, and every one finite. */

@@ -157,8 +157,9 @@ public record FreezePlan(List<ParamSelector> freeze, List<ParamSelector> keepTra
         }
     }
 
+    /** A glob over the last layer that has parameters (not a pooling, activation or loss layer above it). */
     private static String lastLayerGlob(ParamTable table) {
-        List<String> layers = table.layerNames();
-        return layers.isEmpty() ? "*" : layers.get(layers.size() - 1) + ".*";
+        int last = table.params().stream().mapToInt(dev.permafrost.model.NamedParam::layerIndex).max().orElse(-1);
+        return last < 0 ? "*" : table.layerNames().get(last) + ".*";
     }
 }

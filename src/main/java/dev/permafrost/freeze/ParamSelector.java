@@ -13,7 +13,7 @@ import java.util.regex.PatternSyntaxException;
  *   <li>{@code pretrained.*} — a glob over the full name; {@code *} matches any characters (dots included), {@code ?} one;</li>
  *   <li>{@code re:^features\.[0-3]\.} — a Java regular expression, found anywhere in the name (anchor it with ^ and $);</li>
  *   <li>{@code layers:0-2} — layers 0 to 2 inclusive by position ({@code layers:3} for one layer);</li>
- *   <li>{@code all-but-last:1} — every layer except the last N.</li>
+ *   <li>{@code all-but-last:1} — every layer except the last N layers that have parameters.</li>
  * </ul>
  */
 public sealed interface ParamSelector {
@@ -107,9 +107,13 @@ public sealed interface ParamSelector {
             }
         }
 
+        /** Layers without parameters (pooling, activations, a loss layer) are not counted among the last N. */
         @Override
         public boolean matches(NamedParam param, ParamTable table) {
-            return param.layerIndex() < table.layerNames().size() - count;
+            int[] withParams = table.params().stream().mapToInt(NamedParam::layerIndex).distinct().sorted().toArray();
+            if (count == 0) return true;
+            if (count >= withParams.length) return false;
+            return param.layerIndex() < withParams[withParams.length - count];
         }
     }
 }

@@ -284,10 +284,13 @@ public final class Dl4jNetworks {
         private final MultiLayerConfiguration base;
         private final MultiLayerNetwork net;
 
+        private final Head head;
+
         Mln(MultiLayerConfiguration base, MultiLayerNetwork net) {
             super(NetworkParams.of(net));
             this.base = base;
             this.net = net;
+            this.head = Head.of(net, base);
         }
 
         @Override
@@ -327,7 +330,12 @@ public final class Dl4jNetworks {
 
         @Override
         public int outputs() {
-            return (int) net.layerSize(net.getnLayers() - 1);
+            return Math.toIntExact(head.classes());
+        }
+
+        @Override
+        public Head head() {
+            return head;
         }
 
         @Override
@@ -354,9 +362,10 @@ public final class Dl4jNetworks {
             plain.init(row(paramsCopy()), false);
             // The new head's weights come from ND4J's global generator: seed it, or two runs start differently.
             Nd4j.getRandom().setSeed(seed);
+            head.requireReplaceable();
             MultiLayerNetwork replaced = new TransferLearning.Builder(plain)
                     .fineTuneConfiguration(new FineTuneConfiguration.Builder().seed(seed).build())
-                    .nOutReplace(plain.getnLayers() - 1, classes, WeightInit.XAVIER).build();
+                    .nOutReplace(head.index(), classes, WeightInit.XAVIER).build();
             return of(replaced);
         }
     }
@@ -365,10 +374,13 @@ public final class Dl4jNetworks {
         private final ComputationGraphConfiguration base;
         private final ComputationGraph graph;
 
+        private final Head head;
+
         Graph(ComputationGraphConfiguration base, ComputationGraph graph) {
             super(NetworkParams.of(graph));
             this.base = base;
             this.graph = graph;
+            this.head = Head.of(graph, base);
         }
 
         @Override
@@ -408,8 +420,12 @@ public final class Dl4jNetworks {
 
         @Override
         public int outputs() {
-            String out = graph.getConfiguration().getNetworkOutputs().get(0);
-            return (int) graph.layerSize(out);
+            return Math.toIntExact(head.classes());
+        }
+
+        @Override
+        public Head head() {
+            return head;
         }
 
         @Override
@@ -468,10 +484,10 @@ public final class Dl4jNetworks {
             ComputationGraph plain = new ComputationGraph(base.clone());
             plain.init(row(paramsCopy()), false);
             Nd4j.getRandom().setSeed(seed);
-            String out = graph.getConfiguration().getNetworkOutputs().get(0);
+            head.requireReplaceable();
             ComputationGraph replaced = new TransferLearning.GraphBuilder(plain)
                     .fineTuneConfiguration(new FineTuneConfiguration.Builder().seed(seed).build())
-                    .nOutReplace(out, classes, WeightInit.XAVIER).build();
+                    .nOutReplace(head.layer(), classes, WeightInit.XAVIER).build();
             return of(replaced);
         }
     }

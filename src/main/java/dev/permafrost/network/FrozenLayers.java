@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.graph.FrozenVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -47,8 +48,9 @@ final class FrozenLayers {
 
     static ComputationGraphConfiguration unwrapped(ComputationGraphConfiguration conf) {
         ComputationGraphConfiguration c = ComputationGraphConfiguration.fromJson(conf.toJson());
-        for (GraphVertex v : c.getVertices().values()) {
-            if (v instanceof LayerVertex lv) lv.getLayerConf().setLayer(unwrap(lv.getLayerConf().getLayer()));
+        for (Map.Entry<String, GraphVertex> e : c.getVertices().entrySet()) {
+            while (e.getValue() instanceof FrozenVertex f) e.setValue(f.getUnderlying());
+            if (e.getValue() instanceof LayerVertex lv) lv.getLayerConf().setLayer(unwrap(lv.getLayerConf().getLayer()));
         }
         return c;
     }
@@ -106,11 +108,44 @@ final class FrozenLayers {
                 backpropWrapper = true;
             }
         }
+        // DL4J's backprop skips a FrozenLayer without handing its inputs an epsilon, and any other vertex left without
+        // one fails ("Cannot do backward pass: errors not set"). A vertex that is not a layer (ElementWiseVertex,
+        // MergeVertex...) whose every consumer is skipped has nothing trainable below it, so it is skipped too, as
+        // TransferLearning.setFeatureExtractor does: FrozenVertex computes the same forward pass.
+        Map<String, List<String>> consumers = new java.util.HashMap<>();
+        inputs.forEach((v, ins) -> ins.forEach(in -> consumers.computeIfAbsent(in, k -> new java.util.ArrayList<>()).add(v)));
+        Map<String, Boolean> skipped = new java.util.HashMap<>();
+        for (Map.Entry<String, GraphVertex> e : c.getVertices().entrySet()) {
+            if (!(e.getValue() instanceof LayerVertex) && !(e.getValue() instanceof FrozenVertex)
+                    && skippedInBackprop(e.getKey(), c, consumers, skipped)) {
+                e.setValue(new FrozenVertex(e.getValue()));
+            }
+        }
         if (backpropWrapper) {
             c.setTrainingWorkspaceMode(WorkspaceMode.NONE);
             c.setInferenceWorkspaceMode(WorkspaceMode.NONE);
         }
         return c;
+    }
+
+    /** True when DL4J's backprop never reaches this vertex: a FrozenLayer, a FrozenVertex, or a non-layer vertex all of whose consumers are skipped. */
+    private static boolean skippedInBackprop(String vertex, ComputationGraphConfiguration c, Map<String, List<String>> consumers,
+                                             Map<String, Boolean> memo) {
+        Boolean known = memo.get(vertex);
+        if (known != null) return known;
+        GraphVertex v = c.getVertices().get(vertex);
+        boolean skipped;
+        if (v instanceof LayerVertex lv) {
+            skipped = lv.getLayerConf().getLayer() instanceof FrozenLayer;
+        } else if (v instanceof FrozenVertex) {
+            skipped = true;
+        } else {
+            List<String> outs = consumers.getOrDefault(vertex, List.of());
+            skipped = !outs.isEmpty() && !c.getNetworkOutputs().contains(vertex)
+                    && outs.stream().allMatch(o -> skippedInBackprop(o, c, consumers, memo));
+        }
+        memo.put(vertex, skipped);
+        return skipped;
     }
 
     /** True when every layer with parameters that feeds this vertex, directly or not, is fully frozen. */

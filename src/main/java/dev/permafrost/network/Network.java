@@ -49,15 +49,19 @@ public interface Network {
     /** The DL4J model, for saving. */
     Model model();
 
-    /** Number of classes the output layer predicts. */
+    /** Number of classes the model predicts: the width of its {@link #head()}. */
     int outputs();
+
+    /** The layer whose width is the number of classes, and what stands between it and the loss. */
+    Head head();
 
     /** Width of the input the network expects. */
     int inputs();
 
     /**
-     * The same network with a new output layer of {@code classes} units (fresh weights, same name): how a pretrained
-     * model gets a head for a new task. Every other parameter is kept bit for bit.
+     * The same network with a new {@link #head()} of {@code classes} units (fresh weights, same name): how a pretrained
+     * model gets a head for a new task. Every other parameter is kept bit for bit. Under a parameter-free loss layer the
+     * head is the last layer with parameters (a convolution before global pooling, say).
      */
     Network replaceHead(int classes, long seed);
 }

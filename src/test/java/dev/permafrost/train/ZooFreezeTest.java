@@ -182,6 +182,11 @@ class ZooFreezeTest {
         }
 
         @Override
+        public dev.permafrost.network.Head head() {
+            return real.head();
+        }
+
+        @Override
         public Network replaceHead(int classes, long seed) {
             throw new UnsupportedOperationException();
         }
