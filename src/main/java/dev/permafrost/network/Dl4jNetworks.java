@@ -267,7 +267,23 @@ public final class Dl4jNetworks {
         @Override
         public Gradients gradient(DataSet batch) {
             int n = (int) batch.getFeatures().size(0);
-            double score = computeScore(batch);
+            double score;
+            try {
+                score = computeScore(batch);
+            } catch (RuntimeException e) {
+                // DL4J refusing a shape or a configuration: the same batch shape fails the same way on every try.
+                throw new ModelFailure("DL4J cannot compute this model's gradient under its freeze plan: " + firstLine(e)
+                        + " (it fails the same way on every try; check the model, model.input-shape and the freeze patterns)", e);
+            }
+            if (!Double.isFinite(score)) {
+                // Found where it arises: a frozen part that outputs NaN or infinity is the model's fault, not the learning rate's.
+                var origin = NonFiniteOutputs.find(model(), batch.getFeatures());
+                if (origin.isPresent() && origin.get().frozen()) {
+                    throw new ModelFailure("the loss is " + score + " because " + origin.get().describe() + " for this batch: frozen weights "
+                            + "cannot recover, so training would only spread it; check the model's weights (a diverged or badly initialised "
+                            + "model, its BatchNorm statistics) and the scale of the input features");
+                }
+            }
             INDArray g = flatGradient();
             java.nio.FloatBuffer view = g.offset() == 0 && g.data().length() == g.length() && g.dataType() == DataType.FLOAT
                     ? g.data().asNioFloat().asReadOnlyBuffer()

@@ -1,7 +1,9 @@
 package dev.permafrost.spark;
 
 import dev.permafrost.network.FrozenPrefix;
+import dev.permafrost.network.ModelFailure;
 import dev.permafrost.network.Network;
+import dev.permafrost.network.NonFiniteOutputs;
 import dev.permafrost.shard.FrozenCopyMismatchException;
 import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.shard.Shard;
@@ -49,7 +51,7 @@ final class PrefixFeatures implements FlatMapFunction<Iterator<Example>, Example
         while (rows.hasNext()) {
             chunk.add(rows.next());
             if (chunk.size() == chunkRows || !rows.hasNext()) {
-                featurize(featurizer, chunk, out);
+                featurize(network, featurizer, chunk, out);
                 chunk.clear();
             }
         }
@@ -57,11 +59,19 @@ final class PrefixFeatures implements FlatMapFunction<Iterator<Example>, Example
     }
 
     /** One forward pass of exactly {@code chunkRows} rows: a short last chunk is padded with its own rows, whose outputs are dropped. */
-    private void featurize(FrozenPrefix.Featurizer featurizer, List<Example> chunk, List<Example> out) {
+    private void featurize(Network network, FrozenPrefix.Featurizer featurizer, List<Example> chunk, List<Example> out) {
         int width = chunk.get(0).features().length;
         float[] x = new float[chunkRows * width];
         for (int i = 0; i < chunkRows; i++) System.arraycopy(chunk.get(i % chunk.size()).features(), 0, x, i * width, width);
-        INDArray features = featurizer.features(Nd4j.create(x, new long[]{chunkRows, width}, 'c'));
+        INDArray rows = Nd4j.create(x, new long[]{chunkRows, width}, 'c');
+        INDArray features = featurizer.features(rows);
+        if (features.isNaN().any() || features.isInfinite().any()) {
+            String origin = NonFiniteOutputs.find(network.model(), rows).map(NonFiniteOutputs.Origin::describe)
+                    .orElse("the frozen part's output at " + prefix.boundary() + " is not finite");
+            throw new ModelFailure("the frozen part's outputs are not finite for the rows from index " + chunk.get(0).index() + ": " + origin
+                    + ". Frozen weights cannot recover, so training would only spread it: check the model's weights (a diverged or "
+                    + "badly initialised model; its BatchNorm statistics) and the scale of the input features");
+        }
         for (int i = 0; i < chunk.size(); i++) {
             Example e = chunk.get(i);
             out.add(new Example(e.index(), features.getRow(i).dup().data().asFloat(), e.label()));

@@ -105,6 +105,9 @@ public final class SparkEpochRunner implements EpochRunner {
                 throw new FrozenCopyMismatchException("computing the frozen prefix's outputs in freeze phase " + next.phase() + ": "
                         + why.lines().filter(l -> l.contains(FrozenCopyMismatchException.class.getSimpleName())).findFirst().orElse(why));
             }
+            // The frozen part's outputs are not finite (or DL4J refused the model): training on the rows would fail the same way.
+            var modelFailure = dev.permafrost.network.ModelFailure.in(e);
+            if (modelFailure.isPresent()) throw modelFailure.get();
             log.accept("featurize-once: not used in freeze phase " + next.phase() + ": computing the prefix's outputs failed ("
                     + why.lines().findFirst().orElse(why) + "); training on the rows");
             return;

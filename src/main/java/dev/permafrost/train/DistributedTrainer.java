@@ -215,6 +215,12 @@ public final class DistributedTrainer {
                         why.addSuppressed(e);
                         throw why;
                     }
+                    // DL4J refusing the model, or a frozen part's non-finite outputs: every try would fail the same way.
+                    var modelFailure = dev.permafrost.network.ModelFailure.in(e);
+                    if (modelFailure.isPresent()) {
+                        throw new dev.permafrost.network.ModelFailure("epoch " + epoch + " at step " + (core.version() - start) + " of " + steps
+                                + " (not retried: " + "the model fails the same way on every try): " + modelFailure.get().getMessage(), e);
+                    }
                     if (tries >= maxEpochTries) {
                         throw new IllegalStateException("epoch " + epoch + " failed " + tries + " times; last error: " + e.getMessage(), e);
                     }
