@@ -106,6 +106,7 @@ final class TrainJob {
         config.schedule().warnings().forEach(w -> out.println("warning: " + w));
         out.printf(Locale.ROOT, "%s: %,d parameters; %d workers x %d samples per step; %s; Spark %s%n", kind.name().toLowerCase(Locale.ROOT),
                 network.params().totalLength(), config.workers(), config.batchPerWorker(), config.optimizer().describe(), sc.master());
+        out.println("head: " + network.head().describe());
         DatasetInput.Loaded train = DatasetInput.read(spark, dataSpec(s, dataPath, network));
         out.printf(Locale.ROOT, "data: %,d rows from %s%s%n", train.count(), dataPath,
                 train.dropped() > 0 ? " (" + train.dropped() + " bad rows dropped)" : "");
