@@ -37,37 +37,6 @@ public final class NetworkParams {
         return table(graph.params(), graph.getLayers());
     }
 
-    /**
-     * Refuses {@code table} unless every parameter it names is, in {@code net}, DL4J's own view onto exactly the
-     * table's range of the flat vector: what a table made elsewhere (a checkpoint, a wire message) must pass before
-     * it may steer updates into that network.
-     */
-    public static void requireMatches(ParamTable table, MultiLayerNetwork net) {
-        requireMatches(table, of(net), "MultiLayerNetwork");
-    }
-
-    /** The same for a ComputationGraph. */
-    public static void requireMatches(ParamTable table, ComputationGraph graph) {
-        requireMatches(table, of(graph), "ComputationGraph");
-    }
-
-    private static void requireMatches(ParamTable table, ParamTable dl4j, String what) {
-        if (table.size() != dl4j.size()) {
-            throw new IllegalStateException("the parameter map names " + table.size() + " parameters, but DL4J's " + what + " has "
-                    + dl4j.size() + ": the map is not this network's");
-        }
-        for (NamedParam p : table.params()) {
-            int i = dl4j.indexOf(p.name());
-            NamedParam d = i < 0 ? null : dl4j.get(i);
-            if (d == null || d.offset() != p.offset() || d.length() != p.length() || !d.shape().equals(p.shape()) || d.kind() != p.kind()) {
-                throw new IllegalStateException("the parameter map puts " + p.name() + " (" + p.kind().label() + ", " + p.shapeText()
-                        + ") at [" + p.offset() + ", " + p.end() + "), but DL4J's own view "
-                        + (d == null ? "does not exist" : "is " + d.kind().label() + ", " + d.shapeText() + " at [" + d.offset() + ", " + d.end() + ")")
-                        + ": refusing to train with a map that is not DL4J's");
-            }
-        }
-    }
-
     private static void requireInit(INDArray params, String what) {
         if (params == null) {
             throw new IllegalStateException("the " + what + " has no parameters yet: call init() before naming its parameters");

@@ -271,9 +271,13 @@ public final class Dl4jNetworks {
             try {
                 score = computeScore(batch);
             } catch (RuntimeException e) {
-                // DL4J refusing a shape or a configuration: the same batch shape fails the same way on every try.
-                throw new ModelFailure("DL4J cannot compute this model's gradient under its freeze plan: " + firstLine(e)
-                        + " (it fails the same way on every try; check the model, model.input-shape and the freeze patterns)", e);
+                // DL4J refusing a shape or a configuration: the same batch shape fails the same way on every try. Memory
+                // and device failures are not the model's: they propagate as they are and the epoch may be retried.
+                if (ModelFailure.refusal(e)) {
+                    throw new ModelFailure("DL4J cannot compute this model's gradient under its freeze plan: " + firstLine(e)
+                            + " (it fails the same way on every try; check the model, model.input-shape and the freeze patterns)", e);
+                }
+                throw e;
             }
             if (!Double.isFinite(score)) {
                 // Found where it arises: a frozen part that outputs NaN or infinity is the model's fault, not the learning rate's.

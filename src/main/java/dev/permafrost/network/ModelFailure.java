@@ -20,6 +20,21 @@ public final class ModelFailure extends IllegalArgumentException {
     }
 
     /**
+     * Whether DL4J's exception while computing a gradient is its refusal of the model (a shape, a configuration, a
+     * missing error signal): DL4J's own invalid-input and invalid-configuration exceptions and the illegal-state or
+     * illegal-argument errors its layers throw, unless they speak of memory or a device, which may pass on a retry.
+     */
+    static boolean refusal(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError) return false;
+            String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            if (m.contains("alloc") || m.contains("memory") || m.contains("cuda") || m.contains("device")) return false;
+        }
+        return e instanceof org.deeplearning4j.exception.DL4JException || e instanceof IllegalStateException
+                || e instanceof IllegalArgumentException || e instanceof UnsupportedOperationException;
+    }
+
+    /**
      * The model failure behind {@code failure}, found in its cause chain or, for a task that failed on an executor, in
      * the text Spark reports of it (only the task's exception text crosses back to the driver).
      */

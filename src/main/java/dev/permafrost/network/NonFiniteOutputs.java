@@ -4,7 +4,6 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.layers.FrozenLayer;
-import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -53,8 +52,12 @@ public final class NonFiniteOutputs {
         return Optional.empty();
     }
 
+    /**
+     * Frozen with nothing trainable below it: DL4J's {@code FrozenLayer}. A {@code FrozenLayerWithBackprop} has trainable
+     * layers below, whose diverging outputs it may only pass on, so its non-finite output is no proof the frozen part broke.
+     */
     private static boolean frozen(Layer layer) {
-        return layer instanceof FrozenLayer || layer instanceof FrozenLayerWithBackprop;
+        return layer instanceof FrozenLayer;
     }
 
     static boolean finite(INDArray a) {

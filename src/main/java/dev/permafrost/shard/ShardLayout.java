@@ -35,6 +35,28 @@ public record ShardLayout(List<Shard> shards, long totalLength, int maxShardLeng
     }
 
     /**
+     * Refuses this layout unless every shard lies within the parameters it names as {@code table} places them: how an
+     * executor checks the driver's map against the one it read from its own network's DL4J views before any shard
+     * steers an update or a fingerprint into that network.
+     */
+    public void requireMatches(ParamTable table) {
+        for (Shard s : shards) {
+            long lo = Long.MAX_VALUE;
+            long hi = Long.MIN_VALUE;
+            for (String name : s.paramNames()) {
+                int i = table.indexOf(name);
+                if (i < 0) throw new IllegalStateException(s.describe() + " names " + name + ", which this network does not have");
+                lo = Math.min(lo, table.get(i).offset());
+                hi = Math.max(hi, table.get(i).end());
+            }
+            if (s.start() < lo || s.end() > hi) {
+                throw new IllegalStateException(s.describe() + " is not where DL4J keeps " + s.paramNames() + " in this network ([" + lo + ", "
+                        + hi + ")): the parameter map that made the layout is not this network's, so no update may go through it");
+            }
+        }
+    }
+
+    /**
      * Plans shards for a run whose phases carry these labels; the layout carries the first phase's labels.
      */
     public static ShardLayout plan(ParamTable table, List<ParamLabels> phases, int maxShardLength) {

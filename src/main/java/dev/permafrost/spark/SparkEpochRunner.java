@@ -97,7 +97,7 @@ public final class SparkEpochRunner implements EpochRunner {
         long count;
         try {
             count = features.count();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // SparkException is checked but undeclared by Scala's count()
             features.unpersist(false);
             String why = String.valueOf(e.getMessage());
             if (why.contains(FrozenCopyMismatchException.class.getSimpleName())) {

@@ -33,6 +33,7 @@ public record WorkerModel(int phase, String configJson, boolean graph, float[] p
     /** Builds the worker's network: frozen layers wrapped, parameters bit-identical to the driver's. */
     public Network build() {
         Network plain = Dl4jNetworks.fromConfig(configJson, graph, params);
+        layout.requireMatches(plain.params());
         return plain.rebuild(new ParamLabels(plain.params(), labels), params);
     }
 

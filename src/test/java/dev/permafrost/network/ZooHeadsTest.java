@@ -66,4 +66,26 @@ class ZooHeadsTest {
         assertFalse(allButLast.isFrozen(squeeze.params().indexOf("conv10.W")));
         assertTrue(allButLast.isFrozen(squeeze.params().indexOf("fire9_exp3x3.W")));
     }
+
+    @Test
+    void aMultiLayerNetworkUnderALossLayerHasItsLastDenseLayerAsHeadAndItCanBeReplaced() {
+        var conf = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(784).nOut(16).activation(org.nd4j.linalg.activations.Activation.RELU).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(16).nOut(10).activation(org.nd4j.linalg.activations.Activation.IDENTITY).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder().activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.LossLayer.Builder(org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT).build())
+                .build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        Network n = Dl4jNetworks.of(net);
+        assertEquals("1", n.head().layer());
+        assertEquals(List.of("2", "3"), n.head().between());
+        assertEquals(10, n.outputs());
+        Network five = n.replaceHead(5, 11);
+        assertEquals(5, five.outputs());
+        var labels = Nd4j.zeros(DataType.FLOAT, 2, 5);
+        labels.putScalar(0, 4, 1);
+        labels.putScalar(1, 2, 1);
+        assertTrue(Double.isFinite(five.gradient(new DataSet(Nd4j.rand(DataType.FLOAT, 2, 784), labels)).lossSum()));
+    }
 }

@@ -119,9 +119,11 @@ class RealModelsSparkTest {
         float[] fromCache = cached.server().assemble();
         assertArrayEquals(RawBits.of(local), RawBits.of(onRows), "Spark W=2 on the rows against the single-process trainer");
         assertTrue(log.stream().anyMatch(l -> l.contains(featurizeLog)), log.toString());
-        // A frozen convolution's output bits depend on a row's place in the batch (ND4J CPU), and the run says so: then
-        // the cached outputs train to within rounding of training on the rows.
-        assertTrue(log.stream().anyMatch(l -> l.contains("differs in the last bits with its place in the batch")), log.toString());
+        // Whether a frozen convolution's output bits depend on a row's place in the batch is the CPU's kernel choice (ND4J
+        // picks by processor), so the test asserts what the run says about it, not which way it goes: a run that found the
+        // outputs independent of the row's place must train the same bits as the rows; one that says they differ must
+        // train to within rounding of them.
+        boolean saysRounding = log.stream().anyMatch(l -> l.contains("differs in the last bits with its place in the batch"));
         double maxDiff = 0;
         double sumDiff = 0;
         for (int i = 0; i < local.length; i++) {
@@ -129,9 +131,15 @@ class RealModelsSparkTest {
             sumDiff += Math.abs(local[i] - fromCache[i]);
         }
         double meanDiff = sumDiff / local.length;
-        System.out.printf("%s: featurize-once against the rows, max |difference| %.3g, mean %.3g%n", featurizeLog, maxDiff, meanDiff);
-        assertTrue(maxDiff <= MAX_TOLERANCE && meanDiff <= MEAN_TOLERANCE,
-                "featurize-once against the rows: max |difference| " + maxDiff + ", mean " + meanDiff);
+        System.out.printf("%s: featurize-once against the rows (%s), max |difference| %.3g, mean %.3g%n", featurizeLog,
+                saysRounding ? "the run says a row's output bits depend on its place in the batch" : "row-independent on this CPU", maxDiff, meanDiff);
+        if (saysRounding) {
+            assertTrue(maxDiff <= MAX_TOLERANCE && meanDiff <= MEAN_TOLERANCE,
+                    "featurize-once against the rows: max |difference| " + maxDiff + ", mean " + meanDiff);
+        } else {
+            assertArrayEquals(RawBits.of(local), RawBits.of(fromCache),
+                    "the run found each row's output independent of its place in the batch, so featurize-once must train the rows' bits");
+        }
         assertFalse(cached.audits().isEmpty(), "executors' pushes carried frozen fingerprints");
 
         float[] start = model.get().paramsCopy();
