@@ -54,12 +54,7 @@ class ZooFreezeTest {
         Network start = lenet();
         Map<String, int[]> before = bitsByName(start.model());
         List<TrainingListener.EpochEnd> ends = new ArrayList<>();
-        var result = new LocalTrainer(config()).fit(start, data, new TrainingListener() {
-            @Override
-            public void onEpochEnd(EpochEnd end) {
-                ends.add(end);
-            }
-        });
+        var result = train(start, ends);
         Map<String, int[]> after = bitsByName(result.network().model());
         for (String frozen : List.of("cnn1.W", "cnn2.W", "ffn1.W", "ffn1.b")) {
             assertArrayEquals(before.get(frozen), after.get(frozen), frozen + " is frozen: not one bit may change");
@@ -76,12 +71,7 @@ class ZooFreezeTest {
         Network start = new LyingNetwork(lenet());
         Map<String, int[]> before = bitsByName(start.model());
         List<TrainingListener.EpochEnd> ends = new ArrayList<>();
-        var result = new LocalTrainer(config()).fit(start, data, new TrainingListener() {
-            @Override
-            public void onEpochEnd(EpochEnd end) {
-                ends.add(end);
-            }
-        });
+        var result = train(start, ends);
         // Under the lying map the server frees the last 20 elements of cnn1.W (they sit where it thinks cnn1.b is).
         Map<String, int[]> after = bitsByName(result.network().model());
         assertFalse(java.util.Arrays.equals(before.get("cnn1.W"), after.get("cnn1.W")), "the lying map lets cnn1.W move");
@@ -91,6 +81,16 @@ class ZooFreezeTest {
         var checks = result.frozenReference().check(result.network());
         var cnn1 = checks.stream().filter(c -> c.name().equals("cnn1.W")).findFirst().orElseThrow();
         assertEquals(20, cnn1.differingElements(), "cnn1.W's last 20 elements trained as if they were cnn1.b");
+    }
+
+    /** One epoch of the single-process trainer, every epoch's end (with its frozen checks) collected in {@code ends}. */
+    private LocalTrainer.Result train(Network start, List<TrainingListener.EpochEnd> ends) {
+        return new LocalTrainer(config()).fit(start, data, new TrainingListener() {
+            @Override
+            public void onEpochEnd(EpochEnd end) {
+                ends.add(end);
+            }
+        });
     }
 
     private static Map<String, int[]> bitsByName(Model model) {
