@@ -34,6 +34,9 @@ public record JobSettings(Config config) {
         Config user = ConfigFactory.empty();
         if (jobFile.isPresent()) {
             Path file = jobFile.get();
+            if (Files.isDirectory(file)) {
+                throw new IllegalArgumentException("job file " + file + " is a directory; give the job file itself, e.g. jobs/finetune.conf");
+            }
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException("job file " + file + " does not exist; the ready jobs are in jobs/ (pretrain.conf, finetune.conf, ...)");
             }

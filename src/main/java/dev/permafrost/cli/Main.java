@@ -14,8 +14,21 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Exit code of a failure no check or input explains: out of memory, a full disk, a bug. */
+    static final int UNEXPECTED = 4;
+
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code;
+        try {
+            code = run(args);
+        } catch (Throwable t) {
+            // Whatever failed, the JVM ends here: Spark's and gRPC's non-daemon threads (Spark's barrier timer among them)
+            // would otherwise keep it alive forever, and a scheduler would wait on it.
+            System.err.println("permafrost: failed unexpectedly: " + t);
+            t.printStackTrace();
+            code = UNEXPECTED;
+        }
+        System.exit(code);
     }
 
     /** Runs a command line and returns its exit code: 0 done, 1 a check failed, 2 bad input. */

@@ -1,5 +1,7 @@
 package dev.permafrost.cli;
 
+import dev.permafrost.freeze.Label;
+import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.io.HadoopFiles;
 import dev.permafrost.network.StoredParams;
 import picocli.CommandLine.Command;
@@ -24,22 +26,32 @@ final class VerifyCommand implements Callable<Integer> {
     String after;
     @Mixin
     FreezeOptions freeze;
+    @Option(names = "--all", description = "Require every parameter to be bit-identical (are the two models the same?), "
+            + "instead of the parameters a freeze plan names.")
+    boolean all;
 
     @Override
     public Integer call() {
         HadoopFiles files = new HadoopFiles(new org.apache.hadoop.conf.Configuration());
         StoredParams b = load(files, after);
-        ModelDiff diff = ModelDiff.of(load(files, before), before, b, after, freeze.plan().resolve(b.table()));
+        if (all && !freeze.freeze.isEmpty()) {
+            throw new IllegalArgumentException("--all compares every parameter; leave out --freeze, or drop --all to check the plan's parameters");
+        }
+        // --all holds every parameter to the frozen standard; a freeze plan may not freeze everything, so it is not one.
+        ParamLabels labels = all ? new ParamLabels(b.table(), java.util.Collections.nCopies(b.table().size(), Label.FROZEN))
+                : freeze.plan().resolve(b.table());
+        ModelDiff diff = ModelDiff.of(load(files, before), before, b, after, labels);
         int nameWidth = 4;
         for (ModelDiff.Row r : diff.rows()) nameWidth = Math.max(nameWidth, r.name().length());
         String row = "%-" + nameWidth + "s  %-9s  %-11s  %s%n";
         System.out.printf(row, "name", "label", "result", "detail");
         for (ModelDiff.Row r : diff.rows()) System.out.printf(Locale.ROOT, row, r.name(), r.label(), r.result(), r.detail());
         if (!diff.frozenChanged().isEmpty()) {
-            System.out.println("FAILED: frozen parameters differ: " + String.join(", ", diff.frozenChanged()));
+            System.out.println("FAILED: " + (all ? "parameters differ: " : "frozen parameters differ: ") + String.join(", ", diff.frozenChanged()));
             return 1;
         }
-        System.out.printf("OK: every parameter the plan freezes (%d) is bit-identical%n", diff.frozenCount());
+        System.out.printf(all ? "OK: every parameter (%d) is bit-identical%n" : "OK: every parameter the plan freezes (%d) is bit-identical%n",
+                diff.frozenCount());
         return 0;
     }
 

@@ -80,8 +80,15 @@ public sealed interface ParamSelector {
                 throw new FreezePlanException("freeze pattern '" + text + "' is not a layer range: write 'layers:FROM-TO' "
                         + "(inclusive, counted from 0) or 'layers:N'");
             }
-            int from = Integer.parseInt(m.group(1));
-            int to = m.group(2) == null ? from : Integer.parseInt(m.group(2));
+            int from;
+            int to;
+            try {
+                from = Integer.parseInt(m.group(1));
+                to = m.group(2) == null ? from : Integer.parseInt(m.group(2));
+            } catch (NumberFormatException e) {
+                throw new FreezePlanException("freeze pattern '" + text + "': a layer index must be at most " + Integer.MAX_VALUE
+                        + "; 'params --model FILE' lists the layers with their indices");
+            }
             if (to < from) {
                 throw new FreezePlanException("freeze pattern '" + text + "': the range ends (" + to + ") before it starts ("
                         + from + ")");
@@ -99,7 +106,7 @@ public sealed interface ParamSelector {
         static AllButLast of(String text) {
             String body = text.substring("all-but-last:".length());
             try {
-                int n = Integer.parseInt(body);
+                int n = Integer.parseInt(body); // too large a number is a NumberFormatException too
                 if (n < 0) throw new NumberFormatException();
                 return new AllButLast(text, n);
             } catch (NumberFormatException e) {

@@ -41,6 +41,7 @@ public final class HadoopFiles {
         try {
             FileSystem fs = fs(uri);
             if (!fs.exists(p)) throw new IllegalArgumentException(uri + " does not exist");
+            if (fs.getFileStatus(p).isDirectory()) throw new IllegalArgumentException(uri + " is a directory; give the file itself");
             if (fs.getScheme().equals("file")) return java.nio.file.Path.of(fs.makeQualified(p).toUri());
             java.nio.file.Path tmp = Files.createTempFile("permafrost-", "-" + p.getName());
             tmp.toFile().deleteOnExit();

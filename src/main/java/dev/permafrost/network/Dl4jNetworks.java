@@ -134,6 +134,9 @@ public final class Dl4jNetworks {
      * The MultiLayerNetwork or ComputationGraph in a ModelSerializer zip, parameters in the type they were saved in.
      */
     static Model restore(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException("model file " + file + " is a directory: pass the model zip itself (a Permafrost run's model.zip is inside its --out folder)");
+        }
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("model file " + file + " does not exist: pass a DL4J model zip written by ModelSerializer or a Permafrost run");
         }

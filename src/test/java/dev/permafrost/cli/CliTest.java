@@ -124,4 +124,32 @@ class CliTest {
         assertEquals(1, run("cluster", "status", "--dir", dir.toString()).exit(), "no cluster there: status says so with exit 1");
         assertEquals(2, run("cluster", "start", "--workers", "0", "--dir", dir.resolve("c").toString()).exit());
     }
+
+    @Test
+    void aDirectoryWhereAFileBelongsAndAnOversizedLayerIndexAreNamedAsSuch(@TempDir Path dir) throws Exception {
+        Run job = run("pretrain", "--job", dir.toString());
+        assertEquals(2, job.exit());
+        assertTrue(job.err().contains("is a directory; give the job file itself"), job.err());
+        Run model = run("params", "--model", dir.toString());
+        assertEquals(2, model.exit());
+        assertTrue(model.err().contains("is a directory"), model.err());
+        Run range = run("params", "--freeze", "layers:0-99999999999");
+        assertEquals(2, range.exit());
+        assertTrue(range.err().contains("a layer index must be at most"), range.err());
+    }
+
+    @Test
+    void verifyAllHoldsEveryParameterToIdenticalBits(@TempDir Path dir) throws Exception {
+        var net = dev.permafrost.model.FashionMlp.build(10, 5);
+        org.deeplearning4j.util.ModelSerializer.writeModel(net, dir.resolve("a.zip").toFile(), false);
+        org.deeplearning4j.util.ModelSerializer.writeModel(net, dir.resolve("same.zip").toFile(), false);
+        net.getLayer(3).getParam("b").putScalar(0, 0.5f);
+        org.deeplearning4j.util.ModelSerializer.writeModel(net, dir.resolve("b.zip").toFile(), false);
+        Run same = run("verify", "--before", dir.resolve("a.zip").toString(), "--after", dir.resolve("same.zip").toString(), "--all");
+        assertEquals(0, same.exit(), same.out() + same.err());
+        assertTrue(same.out().contains("OK: every parameter (10) is bit-identical"), same.out());
+        Run differs = run("verify", "--before", dir.resolve("a.zip").toString(), "--after", dir.resolve("b.zip").toString(), "--all");
+        assertEquals(1, differs.exit());
+        assertTrue(differs.out().contains("FAILED: parameters differ: head.b"), differs.out());
+    }
 }
