@@ -51,7 +51,7 @@ record ModelDiff(List<Row> rows, List<String> frozenChanged, int frozenCount) {
             if (shapeB.isEmpty() || shapeA.isEmpty() || !shapeA.equals(shapeB) || !sameType) {
                 String why = shapeB.isEmpty() ? "not among DL4J's parameters of " + after
                         : shapeA.isEmpty() ? "not in " + before
-                        : !shapeA.equals(shapeB) ? "shape " + shapeText(shapeA.get()) + " -> " + shapeText(shapeB.get())
+                        : !shapeA.equals(shapeB) ? "shape " + NamedParam.shapeText(shapeA.get()) + " -> " + NamedParam.shapeText(shapeB.get())
                         : typesDiffer;
                 rows.add(new Row(name, label, "different", why));
                 if (frozen) frozenChanged.add(name);
@@ -82,11 +82,5 @@ record ModelDiff(List<Row> rows, List<String> frozenChanged, int frozenCount) {
             }
         }
         return new ModelDiff(List.copyOf(rows), List.copyOf(frozenChanged), labels.names(Label.FROZEN).size());
-    }
-
-    private static String shapeText(List<Long> shape) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < shape.size(); i++) sb.append(i > 0 ? "x" : "").append(shape.get(i));
-        return sb.toString();
     }
 }

@@ -29,6 +29,11 @@ public record NamedParam(
     }
 
     public String shapeText() {
+        return shapeText(shape);
+    }
+
+    /** A shape as {@code 20x1x5x5}. */
+    public static String shapeText(List<Long> shape) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < shape.size(); i++) {
             if (i > 0) sb.append('x');

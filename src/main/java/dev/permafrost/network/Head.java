@@ -45,7 +45,7 @@ public record Head(String layer, int index, long classes, String output, List<St
      * BatchNormalization, whose width follows the layer below it.
      */
     public void requireReplaceable() {
-        if (kind.equals(BatchNormalization.class.getSimpleName()) || kind.equals("?")) {
+        if (kind.equals(BatchNormalization.class.getSimpleName())) {
             throw new IllegalArgumentException("model.replace-head-classes cannot replace the head: the last layer with parameters below the loss "
                     + output + " is " + layer + " (" + kind + "), whose width DL4J cannot change on its own; give the model a dense or "
                     + "convolution layer as its head, or set model.replace-head-classes = 0 and train the classes it has");

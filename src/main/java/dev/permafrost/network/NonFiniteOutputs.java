@@ -60,7 +60,8 @@ public final class NonFiniteOutputs {
         return layer instanceof FrozenLayer;
     }
 
-    static boolean finite(INDArray a) {
+    /** No NaN and no infinity among the array's values. */
+    public static boolean finite(INDArray a) {
         return !a.isInfinite().any() && !a.isNaN().any();
     }
 

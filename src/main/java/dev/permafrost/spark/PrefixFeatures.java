@@ -65,7 +65,7 @@ final class PrefixFeatures implements FlatMapFunction<Iterator<Example>, Example
         for (int i = 0; i < chunkRows; i++) System.arraycopy(chunk.get(i % chunk.size()).features(), 0, x, i * width, width);
         INDArray rows = Nd4j.create(x, new long[]{chunkRows, width}, 'c');
         INDArray features = featurizer.features(rows);
-        if (features.isNaN().any() || features.isInfinite().any()) {
+        if (!NonFiniteOutputs.finite(features)) {
             String origin = NonFiniteOutputs.find(network.model(), rows).map(NonFiniteOutputs.Origin::describe)
                     .orElse("the frozen part's output at " + prefix.boundary() + " is not finite");
             throw new ModelFailure("the frozen part's outputs are not finite for the rows from index " + chunk.get(0).index() + ": " + origin

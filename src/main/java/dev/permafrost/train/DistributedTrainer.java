@@ -120,9 +120,10 @@ public final class DistributedTrainer {
             for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
                 Optional<ParameterServer.Transition> transition = phases.enter(epoch, core);
                 if (transition.isPresent()) {
-                    reference.enter(phases.labels(), () -> plain(initial, core.assemble()), phases.phase());
+                    float[] entered = core.assemble();
+                    reference.enter(phases.labels(), () -> plain(initial, entered), phases.phase());
                     service.startPhase(phases.phase());
-                    runner.publish(WorkerModel.of(phases.phase(), initial, core.assemble(), phases.labels(), core.layout()));
+                    runner.publish(WorkerModel.of(phases.phase(), initial, entered, phases.labels(), core.layout()));
                 }
                 listener.onEpochStart(epoch, phases.labels(), transition.orElse(ParameterServer.Transition.NONE), initial);
                 long start = resume.isPresent() && epoch == resume.get().epoch() ? resume.get().epochStartVersion() : core.version();

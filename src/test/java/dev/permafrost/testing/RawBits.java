@@ -10,4 +10,11 @@ public final class RawBits {
         for (int i = 0; i < values.length; i++) bits[i] = Float.floatToRawIntBits(values[i]);
         return bits;
     }
+
+    /** Every parameter's raw bits by name, read through DL4J's own views of the model (never through offsets). */
+    public static java.util.Map<String, int[]> byName(org.deeplearning4j.nn.api.Model model) {
+        java.util.Map<String, int[]> out = new java.util.LinkedHashMap<>();
+        for (var e : dev.permafrost.model.ParamViews.of(model).entrySet()) out.put(e.getKey(), of(dev.permafrost.model.ParamViews.floats(e.getValue())));
+        return out;
+    }
 }

@@ -3,14 +3,12 @@ package dev.permafrost.train;
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;
-import dev.permafrost.model.ParamViews;
 import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Network;
 import dev.permafrost.optim.OptimizerConfig;
 import dev.permafrost.testing.Fashion;
 import dev.permafrost.testing.RawBits;
 import dev.permafrost.testing.ZooModels;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -51,7 +49,7 @@ class ResNetPartialFreezeTest {
     void stagesFourAndFiveTrainAsWithDl4jsTransferLearningWhileTheFrozenStagesKeepEveryBit() {
         LabeledData data = upscaled(Fashion.train(ROWS));
         ComputationGraph pretrained = calibrated(data);
-        Map<String, int[]> before = bitsByName(pretrained);
+        Map<String, int[]> before = RawBits.byName(pretrained);
         double startLoss = loss(pretrained, data);
 
         Network start = Dl4jNetworks.readingRows(Dl4jNetworks.of(pretrained.clone()), List.of(1, SIDE, SIDE));
@@ -69,7 +67,7 @@ class ResNetPartialFreezeTest {
             theirs.fit(images(data.batch(plan.order(), range[0], range[1])));
         }
 
-        Map<String, int[]> after = bitsByName(ours);
+        Map<String, int[]> after = RawBits.byName(ours);
         int frozen = 0;
         for (var e : before.entrySet()) {
             String layer = e.getKey().substring(0, e.getKey().lastIndexOf('.'));
@@ -140,11 +138,5 @@ class ResNetPartialFreezeTest {
             }
         }
         return new LabeledData(out, small.labels(), SIDE * SIDE, small.classes());
-    }
-
-    private static Map<String, int[]> bitsByName(Model model) {
-        Map<String, int[]> out = new java.util.LinkedHashMap<>();
-        for (Map.Entry<String, INDArray> e : ParamViews.of(model).entrySet()) out.put(e.getKey(), RawBits.of(ParamViews.floats(e.getValue())));
-        return out;
     }
 }

@@ -6,7 +6,6 @@ import dev.permafrost.freeze.FreezeSchedule;
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.NamedParam;
 import dev.permafrost.model.ParamTable;
-import dev.permafrost.model.ParamViews;
 import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Gradients;
 import dev.permafrost.network.Network;
@@ -52,10 +51,10 @@ class ZooFreezeTest {
     @Test
     void lenetWithOnlyConvolutionWeightsFrozenKeepsThemByDl4jsNamesAndTrainsTheBiases() {
         Network start = lenet();
-        Map<String, int[]> before = bitsByName(start.model());
+        Map<String, int[]> before = RawBits.byName(start.model());
         List<TrainingListener.EpochEnd> ends = new ArrayList<>();
         var result = train(start, ends);
-        Map<String, int[]> after = bitsByName(result.network().model());
+        Map<String, int[]> after = RawBits.byName(result.network().model());
         for (String frozen : List.of("cnn1.W", "cnn2.W", "ffn1.W", "ffn1.b")) {
             assertArrayEquals(before.get(frozen), after.get(frozen), frozen + " is frozen: not one bit may change");
         }
@@ -69,11 +68,11 @@ class ZooFreezeTest {
     @Test
     void aMapThatPutsConvolutionWeightsBeforeTheirBiasesFailsTheChecksInsteadOfPassingThem() {
         Network start = new LyingNetwork(lenet());
-        Map<String, int[]> before = bitsByName(start.model());
+        Map<String, int[]> before = RawBits.byName(start.model());
         List<TrainingListener.EpochEnd> ends = new ArrayList<>();
         var result = train(start, ends);
         // Under the lying map the server frees the last 20 elements of cnn1.W (they sit where it thinks cnn1.b is).
-        Map<String, int[]> after = bitsByName(result.network().model());
+        Map<String, int[]> after = RawBits.byName(result.network().model());
         assertFalse(java.util.Arrays.equals(before.get("cnn1.W"), after.get("cnn1.W")), "the lying map lets cnn1.W move");
         // The server-state check reads the server through the map and the reference through DL4J: they disagree.
         assertFalse(ends.get(0).frozenIdentical(), "the epoch-end check must fail under a wrong map");
@@ -91,12 +90,6 @@ class ZooFreezeTest {
                 ends.add(end);
             }
         });
-    }
-
-    private static Map<String, int[]> bitsByName(Model model) {
-        Map<String, int[]> out = new java.util.LinkedHashMap<>();
-        for (Map.Entry<String, INDArray> e : ParamViews.of(model).entrySet()) out.put(e.getKey(), RawBits.of(ParamViews.floats(e.getValue())));
-        return out;
     }
 
     /** A network whose map has each convolution's W before its b: the layout once assumed, not DL4J's. */
