@@ -38,6 +38,8 @@ public final class CheckpointStore {
     private final HadoopFiles files;
     private final String dir;
     private final int keepLast;
+    /** Checkpoints known to be intact: written by this store, or read and checked. */
+    private final java.util.Set<String> intact = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public CheckpointStore(HadoopFiles files, String dir, int keepLast) {
         requireKeep(keepLast);
@@ -60,7 +62,7 @@ public final class CheckpointStore {
     }
 
     /** What one write cost. */
-    public record Written(String name, long bytes, double seconds) {
+    public record Written(String name, long bytes, double seconds, List<String> damagedRemoved) {
     }
 
     public Written write(TrainState state) {
@@ -68,7 +70,7 @@ public final class CheckpointStore {
         files.mkdirs(dir);
         String tmp = dir + "/.tmp-" + state.name() + "-" + UUID.randomUUID();
         try {
-            java.nio.file.Path local = Files.createTempFile("permafrost-ckpt", ".zip");
+            java.nio.file.Path local = dev.permafrost.io.ProcessTemp.file("ckpt", ".zip");
             byte[] model;
             try {
                 Network n = Dl4jNetworks.fromConfig(state.configJson(), state.graph(), state.params());
@@ -87,8 +89,9 @@ public final class CheckpointStore {
             String target = dir + "/" + state.name();
             if (files.exists(target)) files.deleteRecursively(target);
             files.rename(tmp, target);
-            retain();
-            return new Written(state.name(), model.length + optimizer.length + manifest.length, (System.nanoTime() - started) / 1e9);
+            intact.add(state.name());
+            List<String> damaged = retain();
+            return new Written(state.name(), model.length + optimizer.length + manifest.length, (System.nanoTime() - started) / 1e9, damaged);
         } catch (IOException e) {
             files.deleteRecursively(tmp);
             throw new UncheckedIOException("cannot write checkpoint " + state.name() + " in " + dir + ": " + e.getMessage(), e);
@@ -114,7 +117,7 @@ public final class CheckpointStore {
             try {
                 return Optional.of(read(n));
             } catch (RuntimeException e) {
-                report.accept("checkpoint " + dir + "/" + n + " is damaged (" + e.getMessage() + "); trying the one before it");
+                report.accept("checkpoint " + dir + "/" + n + " is damaged (" + e.getMessage() + ")");
             }
         }
         return Optional.empty();
@@ -138,7 +141,7 @@ public final class CheckpointStore {
         boolean graph;
         List<String> names;
         try {
-            java.nio.file.Path local = Files.createTempFile("permafrost-ckpt", ".zip");
+            java.nio.file.Path local = dev.permafrost.io.ProcessTemp.file("ckpt", ".zip");
             try {
                 Files.write(local, model);
                 Network n = Dl4jNetworks.load(local);
@@ -168,29 +171,66 @@ public final class CheckpointStore {
         TrainState s = new TrainState(m.version(), m.epoch(), m.epochStartVersion(), m.seed(), m.phase(), config, graph, params, names,
                 m.parsedLabels(), m.schedule(), shards, m.optimizer(), states, m.meanLoss(),
                 new JobIdentity(m.job()));
+        intact.add(name);
         return new Loaded(name, s, model.length + optimizer.length);
     }
 
-    /** Keeps the newest {@code keepLast} checkpoints and the one with the lowest mean loss; removes the rest. */
-    private void retain() {
-        List<String> all = names();
-        if (all.size() <= keepLast) return;
+    /**
+     * Keeps the newest {@code keepLast} intact checkpoints and the intact one with the lowest mean loss; removes the other
+     * intact ones, and every damaged one (none can be resumed from), so a damaged checkpoint never holds the place of a
+     * valid one. Returns the names of the damaged ones removed.
+     */
+    private List<String> retain() {
+        List<String> valid = new ArrayList<>();
+        List<String> damaged = new ArrayList<>();
+        for (String n : names()) (intact(n) ? valid : damaged).add(n);
+        damaged.forEach(n -> files.deleteRecursively(dir + "/" + n));
+        if (valid.size() <= keepLast) return damaged;
         String best = null;
         double bestLoss = Double.POSITIVE_INFINITY;
-        for (String n : all) {
-            try {
-                double loss = Manifest.parse(new String(files.read(dir + "/" + n + "/manifest.json"), StandardCharsets.UTF_8)).meanLoss();
-                if (loss < bestLoss) {
-                    bestLoss = loss;
-                    best = n;
-                }
-            } catch (RuntimeException damaged) {
-                // a damaged checkpoint is never the best one
+        for (String n : valid) {
+            double loss = Manifest.parse(new String(files.read(dir + "/" + n + "/manifest.json"), StandardCharsets.UTF_8)).meanLoss();
+            if (loss < bestLoss) {
+                bestLoss = loss;
+                best = n;
             }
         }
-        for (String n : all.subList(0, all.size() - keepLast)) {
-            if (!n.equals(best)) files.deleteRecursively(dir + "/" + n);
+        for (String n : valid.subList(0, valid.size() - keepLast)) {
+            if (!n.equals(best)) {
+                files.deleteRecursively(dir + "/" + n);
+                intact.remove(n);
+            }
         }
+        return damaged;
+    }
+
+    /**
+     * Whether a checkpoint's manifest matches its checksum and every file its manifest's SHA-256; remembered once
+     * seen, so retention reads each checkpoint's bytes once per process.
+     */
+    boolean intact(String name) {
+        if (intact.contains(name)) return true;
+        String base = dir + "/" + name;
+        try {
+            byte[] manifestBytes = files.read(base + "/manifest.json");
+            String expectedSum = new String(files.read(base + "/" + MANIFEST_SUM), StandardCharsets.US_ASCII).strip();
+            if (!Sha256.hex(manifestBytes).equals(expectedSum)) return false;
+            Manifest m = Manifest.parse(new String(manifestBytes, StandardCharsets.UTF_8));
+            verified(base, "model.zip", m.sha256());
+            verified(base, "optimizer.bin", m.sha256());
+        } catch (RuntimeException damaged) {
+            return false;
+        }
+        intact.add(name);
+        return true;
+    }
+
+    /**
+     * The hidden temporary folders of checkpoint writes in {@code dir} that never finished (a killed run's). Remove them
+     * only while holding the run's output lock, so no live writer's folder is removed.
+     */
+    public static List<String> unfinishedWrites(HadoopFiles files, String dir) {
+        return files.list(dir).stream().filter(n -> n.startsWith(".tmp-")).toList();
     }
 
     private byte[] verified(String base, String file, java.util.Map<String, String> sums) {

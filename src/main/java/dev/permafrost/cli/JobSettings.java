@@ -27,6 +27,8 @@ import java.util.TreeSet;
  */
 public record JobSettings(Config config) {
     private static final String ROOT = "permafrost";
+    /** Settings that take fractions although their default is whole (HOCON reads 0.0 as the int 0). */
+    private static final Set<String> FRACTIONS = Set.of("optimizer.weight-decay", "optimizer.dampening");
 
     public static JobSettings load(Optional<Path> jobFile, List<String> overrides) {
         Config defaults = ConfigFactory.parseResources(JobSettings.class, "/permafrost/defaults.conf",
@@ -48,7 +50,14 @@ public record JobSettings(Config config) {
         }
         for (String o : overrides) user = parseOverride(o).withFallback(user);
         checkKeys(user, defaults, jobFile);
-        return new JobSettings(user.withFallback(defaults).resolve());
+        Config merged;
+        try {
+            merged = user.withFallback(defaults).resolve();
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("the settings do not resolve: " + e.getMessage());
+        }
+        checkTypes(merged, defaults, jobFile);
+        return new JobSettings(merged);
     }
 
     static Config parseOverride(String text) {
@@ -74,6 +83,78 @@ public record JobSettings(Config config) {
             List<String> closest = ClosestNames.rank(key, new ArrayList<>(valid)).stream().limit(3).toList();
             throw new IllegalArgumentException("unknown setting '" + key + "'" + jobFile.map(f -> " in " + f).orElse("")
                     + "; did you mean " + String.join(" or ", closest) + "? All settings: permafrost/defaults.conf");
+        }
+    }
+
+    /**
+     * Every setting has the type of its default: a whole number where the default is one (within int range, or long
+     * for seeds), a number where it is a fraction, true or false where it is a flag. A fraction, a word or an oversized
+     * number is named with the key, the value and an example, before anything runs; without this HOCON would truncate
+     * 1.5 to 1 and report a word as a raw type error.
+     */
+    private static void checkTypes(Config merged, Config defaults, Optional<Path> jobFile) {
+        for (Map.Entry<String, ConfigValue> d : defaults.entrySet()) {
+            String key = d.getKey();
+            ConfigValue def = d.getValue();
+            if (!merged.hasPath(key)) continue;
+            ConfigValue given = merged.getValue(key);
+            if (given == def) continue;
+            String name = key.substring(ROOT.length() + 1);
+            String where = jobFile.map(f -> " (in " + f + " or an override)").orElse("");
+            Object raw = given.unwrapped();
+            switch (def.valueType()) {
+                case NUMBER -> {
+                    Double number = raw instanceof Number n ? Double.valueOf(n.doubleValue()) : parseNumber(raw);
+                    boolean whole = (def.unwrapped() instanceof Integer || def.unwrapped() instanceof Long) && !FRACTIONS.contains(name);
+                    if (number == null || number.isNaN() || number.isInfinite()) {
+                        throw new IllegalArgumentException(name + " = '" + raw + "'" + where + " is not a number; e.g. " + name + "=" + def.unwrapped());
+                    }
+                    if (whole) {
+                        boolean asLong = name.endsWith("seed");
+                        double max = asLong ? Long.MAX_VALUE : Integer.MAX_VALUE;
+                        double min = asLong ? Long.MIN_VALUE : Integer.MIN_VALUE;
+                        if (number != Math.rint(number)) {
+                            throw new IllegalArgumentException(name + " = " + raw + where + " is not a whole number; e.g. " + name + "=" + def.unwrapped());
+                        }
+                        if (number > max || number < min || (raw instanceof String str && !fitsLong(str, asLong))) {
+                            throw new IllegalArgumentException(name + " = " + raw + where + " is out of range: at most " + (long) max
+                                    + "; e.g. " + name + "=" + def.unwrapped());
+                        }
+                    }
+                }
+                case BOOLEAN -> {
+                    if (!(raw instanceof Boolean) && !(raw instanceof String str && List.of("true", "false", "yes", "no", "on", "off").contains(str))) {
+                        throw new IllegalArgumentException(name + " = '" + raw + "'" + where + " is not true or false; e.g. " + name + "=" + def.unwrapped());
+                    }
+                }
+                case STRING -> {
+                    if (given.valueType() == com.typesafe.config.ConfigValueType.OBJECT || given.valueType() == com.typesafe.config.ConfigValueType.LIST) {
+                        throw new IllegalArgumentException(name + where + " must be a single value, e.g. " + name + "=" + def.unwrapped());
+                    }
+                }
+                default -> {
+                    // lists and objects are read by their own parsers, which name their elements
+                }
+            }
+        }
+    }
+
+    private static Double parseNumber(Object raw) {
+        if (!(raw instanceof String str)) return null;
+        try {
+            return Double.parseDouble(str.strip());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** A whole number written out as text, checked exactly (a double cannot tell 2^63 from 2^63 - 1). */
+    private static boolean fitsLong(String text, boolean asLong) {
+        try {
+            long v = Long.parseLong(text.strip());
+            return asLong || (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE);
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 

@@ -18,6 +18,15 @@ public final class Main implements Runnable {
     static final int UNEXPECTED = 4;
 
     public static void main(String[] args) {
+        // A signal (SIGINT, SIGTERM) runs the JVM's shutdown hooks, Spark's among them, which stop the context under
+        // the running job; the JVM then ends with 130 or 143. Say so once, and what a rerun does.
+        java.util.concurrent.atomic.AtomicBoolean returned = new java.util.concurrent.atomic.AtomicBoolean();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (!returned.get()) {
+                System.err.println("permafrost: stopped by a signal (SIGINT or SIGTERM): Spark is stopped and the output lock released; "
+                        + "checkpoints already written are kept, and rerunning the same command resumes from the last one");
+            }
+        }, "permafrost signal message"));
         int code;
         try {
             code = run(args);
@@ -28,6 +37,7 @@ public final class Main implements Runnable {
             t.printStackTrace();
             code = UNEXPECTED;
         }
+        returned.set(true);
         System.exit(code);
     }
 

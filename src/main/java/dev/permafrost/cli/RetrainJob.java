@@ -239,7 +239,7 @@ final class RetrainJob {
     /** The model's metric on the held-out set, by MLlib's evaluator. */
     private static double score(SparkSession spark, JobSettings s, Settings r, String model, HadoopFiles files) {
         Network network = Dl4jNetworks.readingRows(Dl4jNetworks.load(files.local(model)), s.inputShape());
-        DatasetInput.Loaded holdout = DatasetInput.read(spark, TrainJob.dataSpec(s, r.holdout(), network));
+        DatasetInput.Loaded holdout = DatasetInput.read(spark, TrainJob.dataSpec(s, r.holdout(), network), "retrain.holdout");
         LabeledData rows = DatasetInput.collect(holdout);
         holdout.rows().unpersist();
         HeldOutEvaluation.Scores scores = HeldOutEvaluation.of(spark, network, rows);

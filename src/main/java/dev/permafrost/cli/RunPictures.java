@@ -19,7 +19,8 @@ final class RunPictures {
     private RunPictures() {
     }
 
-    static void write(HadoopFiles files, String outDir, String title, RunReport.Metrics metrics, RunReport.Audit audit, JobSettings s,
+    /** Writes the chart (when there is an epoch to draw) and the report; returns whether the chart was written. */
+    static boolean write(HadoopFiles files, String outDir, String title, RunReport.Metrics metrics, RunReport.Audit audit, JobSettings s,
                       TrainingConfig config, Network network, List<ReportPage.Section> extra) {
         byte[] png = metrics.perEpoch().isEmpty() ? null
                 : RunChart.png(metrics.perEpoch(), metrics.stepLoss().points(), title, 900, 450);
@@ -28,6 +29,7 @@ final class RunPictures {
         String page = ReportPage.render(title, metrics, audit, settings(s), FreezeSchedule.labelsAt(resolved, config.epochs() - 1),
                 freezePlan(s, resolved), png, extra);
         files.write(outDir, "report.html", page.getBytes(StandardCharsets.UTF_8));
+        return png != null;
     }
 
     /** Every setting of the run, by its full key, as the job resolved it (defaults, job file, command line). */

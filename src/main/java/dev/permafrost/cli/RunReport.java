@@ -28,7 +28,7 @@ final class RunReport {
      * this process ran (after a resume, those from the resume point on); {@code stepLoss} a bounded sample of steps.
      */
     record Metrics(String job, int rows, long droppedRows, int workers, int batchPerWorker, int epochs, long steps, double seconds,
-                   double samplesPerSecond, long bytesPushedPerStep, long trainableElements, long frozenElements,
+                   Double samplesPerSecond, long bytesPushedPerStep, long trainableElements, long frozenElements,
                    int resubmittedEpochs, Double testAccuracy, String optimizer, int checkpointsWritten, double checkpointSeconds,
                    long checkpointBytes, Long resumedFromVersion, StepBreakdown stepTimes, List<EpochHistory.Epoch> perEpoch,
                    EpochHistory.StepLosses stepLoss) {
@@ -84,7 +84,8 @@ final class RunReport {
 
     static Metrics metrics(String job, TrainingConfig c, DistributedTrainer.Result r, double seconds, long samples, Double accuracy,
                            int rows, long dropped, TrainJob.CheckpointLog checkpoints, Long resumedFrom, EpochHistory history) {
-        return new Metrics(job, rows, dropped, c.workers(), c.batchPerWorker(), c.epochs(), r.steps(), seconds, samples / seconds,
+        return new Metrics(job, rows, dropped, c.workers(), c.batchPerWorker(), c.epochs(), r.steps(), seconds,
+                r.steps() == 0 ? null : samples / seconds,
                 r.bytesPushed() / Math.max(1, r.steps()), r.server().layout().elements(Label.TRAINABLE),
                 r.server().layout().elements(Label.FROZEN), r.resubmissions(), accuracy, c.optimizer().describe(), checkpoints.count,
                 checkpoints.seconds, checkpoints.lastBytes, resumedFrom, breakdown(r), history.epochs(), history.stepLosses());

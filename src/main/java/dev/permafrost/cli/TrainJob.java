@@ -4,6 +4,8 @@ import dev.permafrost.checkpoint.CheckpointStore;
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.io.HadoopFiles;
 import dev.permafrost.io.Json;
+import dev.permafrost.io.OutputLock;
+import dev.permafrost.io.ProcessTemp;
 import dev.permafrost.io.Sha256;
 import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Network;
@@ -86,14 +88,43 @@ final class TrainJob {
 
     /** One training run on a running Spark: from the plan to model.zip, metrics.json, audit.json, chart.png and report.html. */
     static Finished train(SparkSession spark, JobSettings s, Plan plan, Kind kind, Start start, PrintStream out) throws IOException {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        HadoopFiles files = new HadoopFiles(sc.hadoopConfiguration());
+        // The lock is also the probe that --out can be written: taken before anything is read or trained.
+        try (OutputLock lock = OutputLock.acquire(files, plan.outDir(), kind.name().toLowerCase(Locale.ROOT), out::println)) {
+            removeLeftovers(files, plan.outDir(), out);
+            return trainLocked(spark, sc, files, s, plan, kind, start, out);
+        }
+    }
+
+    /**
+     * What killed runs left behind, removed now that this run holds the lock: hidden temporary files in the output
+     * folder and its unfinished checkpoint folders, and this host's temporary files of processes that are gone.
+     */
+    private static void removeLeftovers(HadoopFiles files, String outDir, PrintStream out) {
+        List<String> removed = new java.util.ArrayList<>();
+        for (String n : files.list(outDir)) {
+            if (n.startsWith(".") && (n.endsWith(".tmp") || n.endsWith(".tmp.crc"))) {
+                files.deleteRecursively(outDir + "/" + n);
+                removed.add(outDir + "/" + n);
+            }
+        }
+        CheckpointStore.unfinishedWrites(files, outDir + "/checkpoints").forEach(n -> {
+            files.deleteRecursively(outDir + "/checkpoints/" + n);
+            removed.add(outDir + "/checkpoints/" + n);
+        });
+        ProcessTemp.removeLeftovers().forEach(p -> removed.add(p.toString()));
+        if (!removed.isEmpty()) out.println("removed " + removed.size() + " leftovers of interrupted runs: " + String.join(", ", removed));
+    }
+
+    private static Finished trainLocked(SparkSession spark, JavaSparkContext sc, HadoopFiles files, JobSettings s, Plan plan, Kind kind,
+                                        Start start, PrintStream out) throws IOException {
         String outDir = plan.outDir();
         TrainingConfig config = plan.config();
         String dataPath = plan.dataPath();
         int checkpointEvery = plan.checkpointEvery();
         int maxTries = plan.maxTries();
         boolean featurizeOnce = plan.featurizeOnce();
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        HadoopFiles files = new HadoopFiles(sc.hadoopConfiguration());
         boolean finished = files.exists(outDir + "/model.zip") || files.exists(outDir + "/metrics.json");
         if (finished && !s.root().getBoolean("overwrite")) {
             throw new IllegalArgumentException(outDir + " already holds a run (model.zip or metrics.json): choose another --out or pass --overwrite");
@@ -107,10 +138,13 @@ final class TrainJob {
         out.printf(Locale.ROOT, "%s: %,d parameters; %d workers x %d samples per step; %s; Spark %s%n", kind.name().toLowerCase(Locale.ROOT),
                 network.params().totalLength(), config.workers(), config.batchPerWorker(), config.optimizer().describe(), sc.master());
         out.println("head: " + network.head().describe());
+        // Every path before the first row is read: a typo in the last one must not cost the reading of the first.
+        s.optional("data.test-path").ifPresent(p -> DatasetInput.requireExists(spark, p, "data.test-path / --test-data"));
         DatasetInput.Loaded train = DatasetInput.read(spark, dataSpec(s, dataPath, network));
         out.printf(Locale.ROOT, "data: %,d rows from %s%s%n", train.count(), dataPath,
                 train.dropped() > 0 ? " (" + train.dropped() + " bad rows dropped)" : "");
-        Optional<DatasetInput.Loaded> test = s.optional("data.test-path").map(path -> DatasetInput.read(spark, dataSpec(s, path, network)));
+        Optional<DatasetInput.Loaded> test = s.optional("data.test-path").map(path -> DatasetInput.read(spark, dataSpec(s, path, network),
+                "data.test-path / --test-data"));
         Optional<LabeledData> testRows = test.map(DatasetInput::collect);
         test.ifPresent(t -> t.rows().unpersist());
         JobIdentity identity = identity(s, kind, config, train, model.sourceSha256());
@@ -139,10 +173,14 @@ final class TrainJob {
         // The last epoch's held-out scores are the trained model's; a run resumed after its last epoch has none yet.
         Optional<Double> accuracy = history.finalAccuracy().or(() -> testRows.map(t -> HeldOutEvaluation.of(spark, result.network(), t).accuracy()));
         long samples = result.steps() * (long) config.workers() * config.batchPerWorker();
-        out.printf(Locale.ROOT, "done: %d steps in %.1f s (%,.0f samples/s), %,d bytes pushed per step, %s%s%n",
-                result.steps(), seconds, samples / seconds, result.bytesPushed() / Math.max(1, result.steps()), auditLine(result),
-                accuracy.map(a -> String.format(Locale.ROOT, "; test accuracy %.4f", a)).orElse(""));
-        out.println(RunReport.stepLine(result));
+        String scores = accuracy.map(a -> String.format(Locale.ROOT, "; test accuracy %.4f", a)).orElse("");
+        if (result.steps() == 0) {
+            out.println("done: no steps left to run: the checkpoint resumed from was taken after the last step" + scores);
+        } else {
+            out.printf(Locale.ROOT, "done: %d steps in %.1f s (%,.0f samples/s), %,d bytes pushed per step, %s%s%n",
+                    result.steps(), seconds, samples / seconds, result.bytesPushed() / result.steps(), auditLine(result), scores);
+            out.println(RunReport.stepLine(result));
+        }
         RunReport.deviceWarning(result).ifPresent(out::println);
 
         saveModel(result.network(), files, outDir);
@@ -155,9 +193,10 @@ final class TrainJob {
         RunReport.Audit audit = RunReport.audit(result, checks, writtenFlat, config.auditEvery(),
                 s.root().getStringList("freeze.patterns"));
         files.write(outDir, "audit.json", json(audit));
-        RunPictures.write(files, outDir, kind.name().toLowerCase(Locale.ROOT) + " " + outDir, metrics, audit, s, config,
+        boolean chart = RunPictures.write(files, outDir, kind.name().toLowerCase(Locale.ROOT) + " " + outDir, metrics, audit, s, config,
                 result.network(), List.of());
-        out.println("wrote " + outDir + "/model.zip, metrics.json, audit.json, chart.png and report.html");
+        out.println("wrote " + outDir + "/model.zip, metrics.json, audit.json, " + (chart ? "chart.png and " : "") + "report.html"
+                + (chart ? "" : " (no chart: no epoch ran in this process)"));
         train.rows().unpersist();
         return new Finished(requireFrozenIdentical(checks, outDir, out), metrics, audit, identity, config, result.network(), train.path(),
                 train.count(), train.rowIndexDigest());
@@ -204,6 +243,8 @@ final class TrainJob {
         f.put("data.path", train.path());
         f.put("data.rows", Integer.toString(train.count()));
         f.put("data.row-index-digest", String.format("%016x", train.rowIndexDigest()));
+        f.put("data.content-digest", String.format("%016x", train.contentDigest()));
+        f.put("train.epochs", Integer.toString(config.epochs()));
         f.put("train.workers", Integer.toString(config.workers()));
         f.put("train.batch-per-worker", Integer.toString(config.batchPerWorker()));
         f.put("train.seed", Long.toString(config.seed()));
@@ -226,7 +267,15 @@ final class TrainJob {
             }
             return Optional.empty();
         }
-        var found = store.latestValid(msg -> out.println("warning: " + msg));
+        List<String> damage = new java.util.ArrayList<>();
+        var found = store.latestValid(msg -> {
+            damage.add(msg);
+            out.println("warning: " + msg + "; trying the one before it");
+        });
+        if (found.isEmpty() && !damage.isEmpty()) {
+            throw new IllegalArgumentException("every checkpoint in " + store.dir() + " is damaged: " + String.join("; ", damage)
+                    + ". Nothing was resumed or deleted. Pass --fresh to discard them and start over, or restore them from a copy.");
+        }
         if (found.isEmpty() && start == Start.RESUME) {
             throw new IllegalArgumentException("--resume: no valid checkpoint in " + store.dir() + "; run without --resume to start");
         }
@@ -244,7 +293,7 @@ final class TrainJob {
 
     /** The trained network as a plain DL4J model.zip in the output folder, written atomically. */
     private static void saveModel(Network network, HadoopFiles files, String outDir) throws IOException {
-        java.nio.file.Path tmp = Files.createTempFile("permafrost-model", ".zip");
+        java.nio.file.Path tmp = dev.permafrost.io.ProcessTemp.file("model", ".zip");
         try {
             Dl4jNetworks.save(network, tmp);
             files.copyIn(tmp, outDir, "model.zip");
@@ -273,6 +322,8 @@ final class TrainJob {
             lastBytes = w.bytes();
             out.printf(Locale.ROOT, "checkpoint %s (epoch %d, step %d of the epoch): %.2f MB in %.2f s%n", w.name(), state.epoch() + 1,
                     state.stepInEpoch(), w.bytes() / 1e6, w.seconds());
+            w.damagedRemoved().forEach(n -> out.println("warning: removed the damaged checkpoint " + store.dir() + "/" + n
+                    + " (its files do not match its manifest); it could not be resumed from"));
         }
     }
 

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.util.UUID;
 
@@ -24,7 +23,7 @@ public final class HadoopFiles {
     }
 
     private FileSystem fs(String uri) throws IOException {
-        return FileSystem.get(URI.create(uri), conf);
+        return FileSystem.get(new Path(uri).toUri(), conf); // Path, unlike URI.create, takes spaces and any Unicode as they are
     }
 
     public boolean exists(String uri) {
@@ -42,8 +41,8 @@ public final class HadoopFiles {
             FileSystem fs = fs(uri);
             if (!fs.exists(p)) throw new IllegalArgumentException(uri + " does not exist");
             if (fs.getFileStatus(p).isDirectory()) throw new IllegalArgumentException(uri + " is a directory; give the file itself");
-            if (fs.getScheme().equals("file")) return java.nio.file.Path.of(fs.makeQualified(p).toUri());
-            java.nio.file.Path tmp = Files.createTempFile("permafrost-", "-" + p.getName());
+            if (fs.getScheme().equals("file")) return localPath(fs, p);
+            java.nio.file.Path tmp = ProcessTemp.file("copy-", "-" + p.getName());
             tmp.toFile().deleteOnExit();
             try (InputStream in = fs.open(p)) {
                 Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -213,7 +212,37 @@ public final class HadoopFiles {
     }
 
     private static java.nio.file.Path localPath(FileSystem fs, Path p) {
-        return java.nio.file.Path.of(fs.makeQualified(p).toUri());
+        // The decoded path: Path.of(URI) refuses a URI holding non-ASCII characters ("Bad escape").
+        return java.nio.file.Path.of(fs.makeQualified(p).toUri().getPath());
+    }
+
+    /** The modification time of a file, in milliseconds since the epoch. */
+    public long modified(String uri) {
+        try {
+            return fs(uri).getFileStatus(new Path(uri)).getModificationTime();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the status of " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Sets a file's modification time to now: a lease's heartbeat. */
+    public void touch(String uri) {
+        try {
+            fs(uri).setTimes(new Path(uri), System.currentTimeMillis(), -1);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot touch " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** True when {@code uri} is a folder; false when it is a file or absent. */
+    public boolean isDirectory(String uri) {
+        try {
+            FileSystem fs = fs(uri);
+            Path p = new Path(uri);
+            return fs.exists(p) && fs.getFileStatus(p).isDirectory();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot reach " + uri + ": " + e.getMessage(), e);
+        }
     }
 
     public void deleteRecursively(String uri) {

@@ -21,7 +21,6 @@ import scala.Tuple2;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,20 +54,30 @@ public final class DatasetInput {
      *                       from 0). A sum, so it does not depend on partitioning, on the number of
      *                       files or on the order Spark returns rows; it changes when a row is added, dropped or
      *                       given another key. It covers neither feature nor label values.
+     * @param contentDigest  what the kept rows hold, for checkpoint identity: the wrapping 64-bit sum over the kept rows
+     *                       of {@link #contentTerm}, a MurmurHash3-style mix of the row's number, its label and the raw
+     *                       bits of every feature. Computed in the same pass that counts the rows; it changes when any
+     *                       feature or label changes, whatever the path and row count say.
      */
-    public record Loaded(JavaRDD<Example> rows, int count, long dropped, int width, int classes, String path, long rowIndexDigest) {
+    public record Loaded(JavaRDD<Example> rows, int count, long dropped, int width, int classes, String path, long rowIndexDigest,
+                         long contentDigest) {
     }
 
     private DatasetInput() {
     }
 
     public static Loaded read(SparkSession spark, Spec given) {
+        return read(spark, given, "data.path / --data");
+    }
+
+    /** Reads the rows at the path the setting {@code setting} names (named when the path does not exist). */
+    public static Loaded read(SparkSession spark, Spec given, String setting) {
         // Qualified on the driver: a relative path would mean each executor's own working folder. Spark's libsvm
         // reader names its columns label and features, and has no index column.
         boolean libsvm = given.format().equals("libsvm");
         Spec spec = new Spec(qualify(spark, given.path()), given.format(), libsvm ? "features" : given.featuresColumn(),
                 libsvm ? "label" : given.labelColumn(), libsvm ? "" : given.indexColumn(), given.width(), given.classes(), given.dropBadRows());
-        requireExists(spark, spec.path());
+        requireExists(spark, spec.path(), setting);
         Dataset<Row> df = switch (spec.format()) {
             case "parquet" -> readParquet(spark, spec.path());
             case "csv" -> spark.read().option("header", "true").option("inferSchema", "true").csv(spec.path());
@@ -150,12 +159,10 @@ public final class DatasetInput {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         // One job fills the cache, counts and digests: rows and the sorted keys line up element for element (the same
         // partitions of the same shuffle, and keys are unique, so the sort is the same both times).
-        Tuple2<Long, Long> countAndDigest = rows.zip(sorted.map(Checked::order))
-                .map(t -> digestTerm(t._1().index(), t._2()))
-                .aggregate(new Tuple2<Long, Long>(0L, 0L),
-                        (acc, term) -> new Tuple2<Long, Long>(acc._1() + 1, acc._2() + term),
-                        (a, b) -> new Tuple2<Long, Long>(a._1() + b._1(), a._2() + b._2()));
-        long n = countAndDigest._1();
+        long[] sums = rows.zip(sorted.map(Checked::order))
+                .map(t -> new long[] {1, digestTerm(t._1().index(), t._2()), contentTerm(t._1())})
+                .fold(new long[3], (a, b) -> new long[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
+        long n = sums[0];
         checked.unpersist();
         if (n == 0) {
             rows.unpersist();
@@ -163,7 +170,7 @@ public final class DatasetInput {
                     + ": point data.path at a non-empty dataset");
         }
         if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("more than 2^31 rows are not supported in one dataset");
-        return new Loaded(rows, (int) n, bad, spec.width(), spec.classes(), spec.path(), countAndDigest._2());
+        return new Loaded(rows, (int) n, bad, spec.width(), spec.classes(), spec.path(), sums[1], sums[2]);
     }
 
     /**
@@ -195,6 +202,14 @@ public final class DatasetInput {
     /** One row's share of {@link Loaded#rowIndexDigest()}. */
     static long digestTerm(long index, long key) {
         return fmix64(index * 0x9E3779B97F4A7C15L ^ key);
+    }
+
+    /** One row's share of {@link Loaded#contentDigest()}: its number, label and every feature's raw bits, mixed. */
+    static long contentTerm(Example e) {
+        long h = fmix64(e.index() * 0x9E3779B97F4A7C15L ^ e.label());
+        float[] x = e.features();
+        for (int i = 0; i < x.length; i++) h = fmix64(h * 31 + (Float.floatToRawIntBits(x[i]) & 0xffffffffL) + ((long) i << 32));
+        return h;
     }
 
     /** MurmurHash3's 64-bit finaliser: every input bit moves every output bit. */
@@ -342,18 +357,19 @@ public final class DatasetInput {
     static String qualify(SparkSession spark, String path) {
         try {
             Path p = new Path(path);
-            return FileSystem.get(URI.create(path), spark.sparkContext().hadoopConfiguration()).makeQualified(p).toString();
+            return FileSystem.get(p.toUri(), spark.sparkContext().hadoopConfiguration()).makeQualified(p).toString();
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException("data path '" + path + "' is not a usable path or URI: " + e.getMessage(), e);
         }
     }
 
-    static void requireExists(SparkSession spark, String path) {
+    /** Fails naming the path and the setting that gave it when nothing is there. */
+    public static void requireExists(SparkSession spark, String path, String setting) {
         try {
             Path p = new Path(path);
-            FileSystem fs = FileSystem.get(URI.create(path), spark.sparkContext().hadoopConfiguration());
+            FileSystem fs = FileSystem.get(p.toUri(), spark.sparkContext().hadoopConfiguration());
             if (!fs.exists(p)) throw new IllegalArgumentException("data path " + path + " does not exist; import data first (deploy/permafrost "
-                    + "import-fashion-mnist --out DIR) or set data.path / --data");
+                    + "import-fashion-mnist --out DIR) or set " + setting);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot reach data path " + path + ": " + e.getMessage(), e);
         }

@@ -41,8 +41,36 @@ public final class SparkSessions {
      * embedded {@code local[*]}.
      */
     public static Optional<String> masterFor(Optional<String> requested) {
+        requested.ifPresent(SparkSessions::requireMaster);
         if (requested.isPresent()) return requested;
         return System.getProperty("spark.master") != null ? Optional.empty() : Optional.of("local[*]");
+    }
+
+    private static final java.util.regex.Pattern LOCAL = java.util.regex.Pattern.compile("local(\\[(\\*|\\d+)(,\\d+)?])?");
+    private static final java.util.regex.Pattern CLUSTER = java.util.regex.Pattern.compile(
+            "spark://[^,/:]+:\\d+(,[^,/:]+:\\d+)*|yarn|k8s://\\S+|local-cluster\\[\\d+, *\\d+, *\\d+]");
+
+    /**
+     * Refuses a master Spark would fail on only after starting (a raw SparkException), or start with no threads:
+     * {@code local}, {@code local[N]} and {@code local[N,F]} with N >= 1, {@code local[*]}, {@code spark://HOST:PORT},
+     * {@code yarn} and {@code k8s://...} are the choices.
+     */
+    public static void requireMaster(String master) {
+        String fix = ": choose local[N] (N >= 1 threads), local[*], spark://HOST:PORT (a standalone cluster), yarn, or k8s://https://HOST:PORT";
+        java.util.regex.Matcher local = LOCAL.matcher(master);
+        if (local.matches()) {
+            if (local.group(2) != null && !local.group(2).equals("*")) {
+                long threads;
+                try {
+                    threads = Long.parseLong(local.group(2));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--master " + master + " asks for too many threads" + fix);
+                }
+                if (threads < 1 || threads > 4096) throw new IllegalArgumentException("--master " + master + " asks for " + threads + " threads" + fix);
+            }
+            return;
+        }
+        if (!CLUSTER.matcher(master).matches()) throw new IllegalArgumentException("--master " + master + " is not a Spark master" + fix);
     }
 
     /** In-memory rows as a cached RDD with stable indices. */

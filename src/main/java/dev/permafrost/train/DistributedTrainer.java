@@ -135,7 +135,7 @@ public final class DistributedTrainer {
                 submitter.run(epoch, start, plan.steps(), phases.phase());
                 double epochSeconds = (System.nanoTime() - epochStarted) / 1e9;
                 if (core.version() != start + plan.steps()) {
-                    throw new IllegalStateException("epoch " + epoch + " ended at version " + core.version() + ", expected "
+                    throw new IllegalStateException("epoch " + (epoch + 1) + " ended at version " + core.version() + ", expected "
                             + (start + plan.steps()));
                 }
                 List<AuditRecord> allAudits = service.audits();
@@ -216,17 +216,21 @@ public final class DistributedTrainer {
                         why.addSuppressed(e);
                         throw why;
                     }
+                    if (JvmShutdown.inProgress()) {
+                        throw new IllegalStateException("stopped by a signal (SIGINT or SIGTERM) in epoch " + (epoch + 1) + "/" + config.epochs()
+                                + " at step " + (core.version() - start) + " of " + steps + "; rerun the same command to resume from the last checkpoint", e);
+                    }
                     // DL4J refusing the model, or a frozen part's non-finite outputs: every try would fail the same way.
                     var modelFailure = dev.permafrost.network.ModelFailure.in(e);
                     if (modelFailure.isPresent()) {
-                        throw new dev.permafrost.network.ModelFailure("epoch " + epoch + " at step " + (core.version() - start) + " of " + steps
+                        throw new dev.permafrost.network.ModelFailure("epoch " + (epoch + 1) + "/" + config.epochs() + " at step " + (core.version() - start) + " of " + steps
                                 + " (not retried: " + "the model fails the same way on every try): " + modelFailure.get().getMessage(), e);
                     }
                     if (tries >= maxEpochTries) {
-                        throw new IllegalStateException("epoch " + epoch + " failed " + tries + " times; last error: " + e.getMessage(), e);
+                        throw new IllegalStateException("epoch " + (epoch + 1) + "/" + config.epochs() + " failed " + tries + " times; last error: " + e.getMessage(), e);
                     }
                     resubmitted++;
-                    System.err.printf("epoch %d failed at step %d of %d (%s); resubmitting, try %d of %d%n", epoch,
+                    System.err.printf("epoch %d/%d failed at step %d of %d (%s); resubmitting, try %d of %d%n", epoch + 1, config.epochs(),
                             core.version() - start, steps, firstLine(e.getMessage()), tries + 1, maxEpochTries);
                     runner.awaitSlots(config.workers(), REPLACEMENT_WAIT_SECONDS);
                 }

@@ -71,4 +71,39 @@ class JobSettingsTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> JobSettings.load(Optional.empty(), List.of("model.layers.3.out=10")).modelSpec())
                 .getMessage().contains("repeat the list"));
     }
+
+    @Test
+    void everySettingHasTheTypeOfItsDefault() {
+        String[][] cases = {
+                {"train.workers=1.5", "train.workers = 1.5", "not a whole number"},
+                {"train.workers=abc", "train.workers = 'abc'", "not a number"},
+                {"train.workers=2147483648", "train.workers = 2147483648", "out of range"},
+                {"train.keep-checkpoints=1e10", "train.keep-checkpoints", "out of range"},
+                {"optimizer.lr=fast", "optimizer.lr = 'fast'", "not a number"},
+                {"train.featurize-once=maybe", "train.featurize-once = 'maybe'", "not true or false"},
+                {"train.seed=99999999999999999999", "train.seed", "out of range"},
+        };
+        for (String[] c : cases) {
+            var e = assertThrows(IllegalArgumentException.class, () -> JobSettings.load(Optional.empty(), List.of(c[0])), c[0]);
+            assertTrue(e.getMessage().contains(c[1]) && e.getMessage().contains(c[2]) && e.getMessage().contains("e.g. "), e.getMessage());
+        }
+        // What the types allow: a long seed, a fraction where the default is a fraction (0.0), numbers as text.
+        JobSettings ok = JobSettings.load(Optional.empty(), List.of("train.seed=99999999999", "optimizer.weight-decay=0.01",
+                "train.workers=\"3\"", "optimizer.name=adamw"));
+        assertEquals(99999999999L, ok.root().getLong("train.seed"));
+        assertEquals(3, ok.training().workers());
+        assertEquals(0.01, ((OptimizerConfig.Adam) ok.optimizer()).weightDecay());
+    }
+
+    @Test
+    void aMasterSparkCannotUseIsNamedWithTheChoices() {
+        for (String bad : List.of("bogus://x", "local[0]", "local[-1]", "local[99999999999]", "spark://nohost", "")) {
+            var e = assertThrows(IllegalArgumentException.class, () -> dev.permafrost.spark.SparkSessions.requireMaster(bad), bad);
+            assertTrue(e.getMessage().contains("--master " + bad) && e.getMessage().contains("local[*]"), e.getMessage());
+        }
+        for (String good : List.of("local", "local[1]", "local[*]", "local[2,3]", "spark://127.0.0.1:7077", "spark://a:1,b:2", "yarn",
+                "k8s://https://10.0.0.1:6443")) {
+            dev.permafrost.spark.SparkSessions.requireMaster(good);
+        }
+    }
 }
