@@ -60,7 +60,8 @@ final class ReportPage {
         html.append("<p id=\"summary\">").append(esc(m.job())).append(": ")
                 .append(String.format(Locale.ROOT, "%,d rows, %d epoch%s, ", m.rows(), m.epochs(), m.epochs() == 1 ? "" : "s"))
                 .append(m.samplesPerSecond() == null ? "no steps left to run (resumed after the last step)"
-                        : String.format(Locale.ROOT, "%,d steps in %.1f s (%,.0f samples/s)", m.steps(), m.seconds(), m.samplesPerSecond()));
+                        : String.format(Locale.ROOT, "%,d steps in %.1f s (%,.0f samples/s)", m.stepsRun(), m.seconds(), m.samplesPerSecond())
+                        + (m.stepsRun() == m.steps() ? "" : String.format(Locale.ROOT, " after a resume, %,d steps in all", m.steps())));
         if (m.testAccuracy() != null) html.append(String.format(Locale.ROOT, "; test accuracy <b>%.4f</b>", m.testAccuracy()));
         html.append("; frozen parameters of the written model: ");
         if (a.frozenParameters().isEmpty()) html.append("none frozen");

@@ -27,7 +27,7 @@ final class RunReport {
      * metrics.json; absent numbers (no test data, no resume) are left out of the file. {@code perEpoch} lists the epochs
      * this process ran (after a resume, those from the resume point on); {@code stepLoss} a bounded sample of steps.
      */
-    record Metrics(String job, int rows, long droppedRows, int workers, int batchPerWorker, int epochs, long steps, double seconds,
+    record Metrics(String job, int rows, long droppedRows, int workers, int batchPerWorker, int epochs, long steps, long stepsRun, double seconds,
                    Double samplesPerSecond, long bytesPushedPerStep, long trainableElements, long frozenElements,
                    int resubmittedEpochs, Double testAccuracy, String optimizer, int checkpointsWritten, double checkpointSeconds,
                    long checkpointBytes, Long resumedFromVersion, StepBreakdown stepTimes, List<EpochHistory.Epoch> perEpoch,
@@ -82,11 +82,11 @@ final class RunReport {
         return java.util.Optional.of("warning: " + String.join("; ", parts));
     }
 
-    static Metrics metrics(String job, TrainingConfig c, DistributedTrainer.Result r, double seconds, long samples, Double accuracy,
+    static Metrics metrics(String job, TrainingConfig c, DistributedTrainer.Result r, long stepsRun, double seconds, long samples, Double accuracy,
                            int rows, long dropped, TrainJob.CheckpointLog checkpoints, Long resumedFrom, EpochHistory history) {
-        return new Metrics(job, rows, dropped, c.workers(), c.batchPerWorker(), c.epochs(), r.steps(), seconds,
-                r.steps() == 0 ? null : samples / seconds,
-                r.bytesPushed() / Math.max(1, r.steps()), r.server().layout().elements(Label.TRAINABLE),
+        return new Metrics(job, rows, dropped, c.workers(), c.batchPerWorker(), c.epochs(), r.steps(), stepsRun, seconds,
+                stepsRun == 0 ? null : samples / seconds,
+                r.bytesPushed() / Math.max(1, stepsRun), r.server().layout().elements(Label.TRAINABLE),
                 r.server().layout().elements(Label.FROZEN), r.resubmissions(), accuracy, c.optimizer().describe(), checkpoints.count,
                 checkpoints.seconds, checkpoints.lastBytes, resumedFrom, breakdown(r), history.epochs(), history.stepLosses());
     }

@@ -172,13 +172,17 @@ final class TrainJob {
         double seconds = (System.nanoTime() - started) / 1e9;
         // The last epoch's held-out scores are the trained model's; a run resumed after its last epoch has none yet.
         Optional<Double> accuracy = history.finalAccuracy().or(() -> testRows.map(t -> HeldOutEvaluation.of(spark, result.network(), t).accuracy()));
-        long samples = result.steps() * (long) config.workers() * config.batchPerWorker();
+        // After a resume, rates cover the steps this process ran, not those the checkpoint already held.
+        long stepsRun = result.steps() - resume.map(TrainState::version).orElse(0L);
+        long samples = stepsRun * config.workers() * config.batchPerWorker();
         String scores = accuracy.map(a -> String.format(Locale.ROOT, "; test accuracy %.4f", a)).orElse("");
-        if (result.steps() == 0) {
-            out.println("done: no steps left to run: the checkpoint resumed from was taken after the last step" + scores);
+        if (stepsRun == 0) {
+            out.println("done: no steps left to run: the checkpoint resumed from was taken after the last step (" + result.steps()
+                    + " steps in all)" + scores);
         } else {
-            out.printf(Locale.ROOT, "done: %d steps in %.1f s (%,.0f samples/s), %,d bytes pushed per step, %s%s%n",
-                    result.steps(), seconds, samples / seconds, result.bytesPushed() / result.steps(), auditLine(result), scores);
+            out.printf(Locale.ROOT, "done: %d steps%s in %.1f s (%,.0f samples/s), %,d bytes pushed per step, %s%s%n",
+                    stepsRun, stepsRun == result.steps() ? "" : " (" + result.steps() + " in all)", seconds, samples / seconds,
+                    result.bytesPushed() / stepsRun, auditLine(result), scores);
             out.println(RunReport.stepLine(result));
         }
         RunReport.deviceWarning(result).ifPresent(out::println);
@@ -187,7 +191,7 @@ final class TrainJob {
         Network written = Dl4jNetworks.load(files.local(outDir + "/model.zip"));
         float[] writtenFlat = written.paramsCopy();
         var checks = result.frozenReference().check(written);
-        RunReport.Metrics metrics = RunReport.metrics(kind.name().toLowerCase(Locale.ROOT), config, result, seconds, samples,
+        RunReport.Metrics metrics = RunReport.metrics(kind.name().toLowerCase(Locale.ROOT), config, result, stepsRun, seconds, samples,
                 accuracy.orElse(null), train.count(), train.dropped(), checkpoints, resume.map(TrainState::version).orElse(null), history);
         files.write(outDir, "metrics.json", json(metrics));
         RunReport.Audit audit = RunReport.audit(result, checks, writtenFlat, config.auditEvery(),

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("slow")
 class JobChainTest {
     private static final int FEATURES = 16;
-    private static final String SMALL_MODEL = "model.layers=[{name=\"pretrained.fc1\", type=dense, out=12, activation=identity},"
+    static final String SMALL_MODEL_SETTING = "model.layers=[{name=\"pretrained.fc1\", type=dense, out=12, activation=identity},"
             + "{name=\"pretrained.bn\", type=batchnorm, activation=relu},{name=\"head\", type=output, out=3, activation=softmax}]";
     @TempDir
     static Path dir;
@@ -71,7 +71,7 @@ class JobChainTest {
     static List<String> args(String... head) {
         List<String> a = new ArrayList<>(List.of(head));
         a.addAll(List.of("--data", train.toString(), "--test-data", test.toString(), "data.format=csv", "--master", "local[2]",
-                "model.inputs=" + FEATURES, SMALL_MODEL, "train.batch-per-worker=16", "train.checkpoint-every=10"));
+                "model.inputs=" + FEATURES, SMALL_MODEL_SETTING, "train.batch-per-worker=16", "train.checkpoint-every=10"));
         return a;
     }
 
