@@ -31,7 +31,15 @@ final class RunReport {
                    Double samplesPerSecond, long bytesPushedPerStep, long trainableElements, long frozenElements,
                    int resubmittedEpochs, Double testAccuracy, String optimizer, int checkpointsWritten, double checkpointSeconds,
                    long checkpointBytes, Long resumedFromVersion, StepBreakdown stepTimes, List<EpochHistory.Epoch> perEpoch,
-                   EpochHistory.StepLosses stepLoss) {
+                   EpochHistory.StepLosses stepLoss, ServiceRefusals parameterServiceRefused) {
+    }
+
+    /**
+     * What the parameter service turned away: connections refused at a cap, displaced or closed at the authentication
+     * deadline before making a call with the job's secret, and calls without the secret.
+     */
+    record ServiceRefusals(long connections, long connectionsRefusedAtCap, long connectionsDisplaced, long connectionsPastDeadline,
+                           long calls) {
     }
 
     /**
@@ -88,7 +96,9 @@ final class RunReport {
                 stepsRun == 0 ? null : samples / seconds,
                 r.bytesPushed() / Math.max(1, stepsRun), r.server().layout().elements(Label.TRAINABLE),
                 r.server().layout().elements(Label.FROZEN), r.resubmissions(), accuracy, c.optimizer().describe(), checkpoints.count,
-                checkpoints.seconds, checkpoints.lastBytes, resumedFrom, breakdown(r), history.epochs(), history.stepLosses());
+                checkpoints.seconds, checkpoints.lastBytes, resumedFrom, breakdown(r), history.epochs(), history.stepLosses(),
+                new ServiceRefusals(r.refusals().connections(), r.refusals().connectionsRefused(), r.refusals().connectionsDisplaced(),
+                        r.refusals().connectionsExpired(), r.refusals().callsRefused()));
     }
 
     static StepBreakdown breakdown(DistributedTrainer.Result r) {

@@ -186,6 +186,13 @@ final class TrainJob {
             out.println(RunReport.stepLine(result));
         }
         RunReport.deviceWarning(result).ifPresent(out::println);
+        var refused = result.refusals();
+        if (refused.connections() + refused.callsRefused() > 0) {
+            out.printf(Locale.ROOT, "parameter service: turned away %,d connections (%,d at a cap, %,d displaced, %,d past the %d s "
+                            + "authentication deadline) and %,d calls without the job's secret; see metrics.json%n", refused.connections(),
+                    refused.connectionsRefused(), refused.connectionsDisplaced(), refused.connectionsExpired(),
+                    dev.permafrost.ps.rpc.ParameterGrpcService.Settings.AUTH_DEADLINE.toSeconds(), refused.callsRefused());
+        }
 
         saveModel(result.network(), files, outDir);
         Network written = Dl4jNetworks.load(files.local(outDir + "/model.zip"));

@@ -6,6 +6,7 @@ import dev.permafrost.network.Network;
 import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.ps.StepTimes;
 import dev.permafrost.ps.rpc.AuditRecord;
+import dev.permafrost.ps.rpc.ConnectionGate;
 import dev.permafrost.ps.rpc.ParameterGrpcService;
 import dev.permafrost.ps.rpc.Secrets;
 import dev.permafrost.ps.rpc.Tls;
@@ -30,7 +31,7 @@ public final class DistributedTrainer {
     /** The outcome of a run. */
     public record Result(Network network, ParameterServer server, long steps, long bytesPushed, long pushes,
                          List<AuditRecord> audits, int resubmissions, FrozenReference frozenReference, StepTimes driverTimes,
-                         List<WorkerTimes> workerTimes, double taskStartSeconds) {
+                         List<WorkerTimes> workerTimes, double taskStartSeconds, ConnectionGate.Refusals refusals) {
     }
 
     /**
@@ -152,7 +153,7 @@ public final class DistributedTrainer {
             Network finalNetwork = initial.rebuild(phases.labels(), core.assemble());
             return new Result(finalNetwork, core, core.version(), service.bytesPushed(), service.pushes(), service.audits(),
                     submitter.resubmitted, reference, service.stepTimes().plus(writer.writeTimes()), WorkerTimes.of(submitter.reports),
-                    service.taskStartNanos() / 1e9);
+                    service.taskStartNanos() / 1e9, service.refusals());
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the parameter service on " + host + ": " + e.getMessage(), e);
         }

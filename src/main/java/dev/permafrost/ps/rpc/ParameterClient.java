@@ -36,9 +36,39 @@ public final class ParameterClient implements AutoCloseable {
         this.timeout = timeout;
     }
 
+    /**
+     * Pulls the current trainable values. A pull changes nothing on the service, so one the service turned away (its
+     * connection caps held by a neighbour's connections, see {@link ConnectionGate}) is tried again with backoff, for
+     * up to {@link #PULL_PATIENCE} or the call timeout, whichever is shorter; a TLS failure is not.
+     */
     public Messages.TrainableValues pull(Messages.Pull pull) {
-        return Messages.decodeTrainableValues(call(Rpc.PULL, Messages.encode(pull)));
+        byte[] request = Messages.encode(pull);
+        long patience = Math.min(PULL_PATIENCE.toNanos(), timeout.toNanos());
+        long started = System.nanoTime();
+        long backoffMillis = 50;
+        for (int tries = 1; ; tries++) {
+            try {
+                return Messages.decodeTrainableValues(call(Rpc.PULL, request));
+            } catch (ParameterServiceException e) {
+                boolean turnedAway = e.getCause() instanceof StatusRuntimeException s && s.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE
+                        && !String.valueOf(s.getStatus().getCause()).contains("SSL") && !String.valueOf(s.getStatus().getDescription()).contains("SSL");
+                if (!turnedAway || System.nanoTime() - started + backoffMillis * 1_000_000 > patience) {
+                    if (tries > 1) e.addSuppressed(new IllegalStateException("the pull was tried " + tries + " times"));
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(backoffMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while retrying a pull", e);
+            }
+            backoffMillis = Math.min(1000, backoffMillis * 2);
+        }
     }
+
+    /** How long a pull the service turned away is tried again. */
+    public static final Duration PULL_PATIENCE = Duration.ofSeconds(30);
 
     /** Pushes one step's gradients and returns the next version's trainable values once all workers have pushed. */
     public Messages.TrainableValues push(Messages.Push push) {
@@ -52,7 +82,8 @@ public final class ParameterClient implements AutoCloseable {
 
     private byte[] call(io.grpc.MethodDescriptor<byte[], byte[]> method, byte[] request) {
         try {
-            return ClientCalls.blockingUnaryCall(channel, method, CallOptions.DEFAULT.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS), request);
+            return ClientCalls.blockingUnaryCall(channel, method, CallOptions.DEFAULT.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS),
+                    request);
         } catch (StatusRuntimeException e) {
             throw new ParameterServiceException(e.getStatus().getCode() + ": " + e.getStatus().getDescription(), e);
         }

@@ -40,6 +40,9 @@ public final class ParameterGrpcService implements AutoCloseable {
     private final ParameterServer core;
     private final int workers;
     private final Server server;
+    private final ConnectionGate gate;
+    private final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup boss;
+    private final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup transport;
     private final Map<Integer, Pending> pending = new TreeMap<>();
     private final AtomicLong bytesPushed = new AtomicLong();
     private final AtomicLong pushes = new AtomicLong();
@@ -67,7 +70,15 @@ public final class ParameterGrpcService implements AutoCloseable {
      * @param auditEvery           pushes must carry every frozen fingerprint on steps divisible by this (1: every step)
      * @param maxTrainableElements the most trainable elements any phase has: it bounds the size of an inbound message
      */
-    public record Settings(int workers, String secret, String host, int port, Tls tls, int auditEvery, int maxTrainableElements) {
+    public record Settings(int workers, String secret, String host, int port, Tls tls, int auditEvery, int maxTrainableElements,
+                           java.time.Duration authDeadline) {
+        /** How long a new connection has to make its first call with the job's secret. */
+        public static final java.time.Duration AUTH_DEADLINE = java.time.Duration.ofSeconds(10);
+
+        public Settings(int workers, String secret, String host, int port, Tls tls, int auditEvery, int maxTrainableElements) {
+            this(workers, secret, host, port, tls, auditEvery, maxTrainableElements, AUTH_DEADLINE);
+        }
+
         @Override
         public String toString() {
             // Never the secret.
@@ -101,10 +112,18 @@ public final class ParameterGrpcService implements AutoCloseable {
                 .build();
         // Handlers run on the transport's own threads: they only check, record and, on a step's last push, compute the
         // step; handing each call to another thread first cost a thread switch per call on small machines.
+        // Connections pass the gate at accept (caps, authentication deadline) on NIO event loops of the service's own.
+        this.gate = new ConnectionGate(ConnectionGate.Limits.forWorkers(settings.workers(), settings.authDeadline().toNanos()), System::nanoTime,
+                System.err::println, TimeUnit.SECONDS.toNanos(10));
+        this.boss = new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(1);
+        this.transport = new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(2 * Runtime.getRuntime().availableProcessors());
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.port()))
+                .channelFactory(() -> new GatedServerChannel(gate))
+                .bossEventLoopGroup(boss)
+                .workerEventLoopGroup(transport)
                 .directExecutor()
                 .maxInboundMessageSize(settings.maxMessageBytes(core.layout().shards().size()))
-                .addService(ServerInterceptors.intercept(service, new SecretCheck(settings.secret())));
+                .addService(ServerInterceptors.intercept(service, new SecretCheck(settings.secret(), gate)));
         if (settings.tls().enabled()) builder.sslContext(settings.tls().server());
         this.server = builder.build().start();
     }
@@ -350,21 +369,41 @@ public final class ParameterGrpcService implements AutoCloseable {
             server.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            transport.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
+    }
+
+    /** What the connection gate refused so far. */
+    public ConnectionGate.Refusals refusals() {
+        return gate.refusals();
+    }
+
+    /** Connections held now (workers', and others' until their authentication deadline). */
+    public int connectionsHeld() {
+        return gate.held();
     }
 
     /** Refuses every call that does not present the job's secret. */
     private static final class SecretCheck implements ServerInterceptor {
         private final String secret;
 
-        SecretCheck(String secret) {
+        private final ConnectionGate gate;
+
+        SecretCheck(String secret, ConnectionGate gate) {
             if (secret == null || secret.length() < 16) throw new IllegalArgumentException("the job secret must have at least 16 characters");
             this.secret = secret;
+            this.gate = gate;
         }
 
         @Override
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-            if (!Secrets.matches(secret, headers.get(Rpc.SECRET))) {
+            java.net.SocketAddress peer = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+            if (Secrets.matches(secret, headers.get(Rpc.SECRET))) {
+                gate.authenticated(peer);
+            } else {
+                gate.refusedCall(peer, "wrong or missing job secret");
                 call.close(Status.UNAUTHENTICATED.withDescription("wrong or missing job secret"), new Metadata());
                 return new ServerCall.Listener<>() {
                 };
