@@ -225,7 +225,7 @@ public final class DistributedTrainer {
                     var modelFailure = dev.permafrost.network.ModelFailure.in(e);
                     if (modelFailure.isPresent()) {
                         throw new dev.permafrost.network.ModelFailure("epoch " + (epoch + 1) + "/" + config.epochs() + " at step " + (core.version() - start) + " of " + steps
-                                + " (not retried: " + "the model fails the same way on every try): " + modelFailure.get().getMessage(), e);
+                                + " (not retried: it fails the same way on every try): " + modelFailure.get().getMessage(), e);
                     }
                     if (tries >= maxEpochTries) {
                         throw new IllegalStateException("epoch " + (epoch + 1) + "/" + config.epochs() + " failed " + tries + " times; last error: " + e.getMessage(), e);

@@ -1,5 +1,6 @@
 package dev.permafrost.train;
 
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.List;
 
@@ -21,8 +22,27 @@ public record WorkerDevice(String device, String gpuAddress, int cudaDevice, Str
     public static WorkerDevice bindInThisJvm(List<String> gpuAddresses) {
         boolean cuda = org.nd4j.linalg.factory.Nd4j.getBackend().getClass().getName().contains("JCublas");
         int devices = cuda ? org.nd4j.linalg.factory.Nd4j.getAffinityManager().getNumberOfDevices() : 0;
-        WorkerDevice d = choose(gpuAddresses, cuda, devices);
+        WorkerDevice d = checked(choose(gpuAddresses, cuda, devices), GpuCapability.nvidiaSmi());
         if (d.cudaDevice() >= 0) org.nd4j.linalg.factory.Nd4j.getAffinityManager().unsafeSetDevice(d.cudaDevice());
+        return d;
+    }
+
+    /**
+     * The chosen device once its compute capability is known to run the backend's kernels: a device that cannot stops
+     * the job (see {@link GpuCapability#require}); one whose capability cannot be read is used with a warning.
+     */
+    public static WorkerDevice checked(WorkerDevice d, GpuCapability.Query query) {
+        if (d.cudaDevice() < 0) return d;
+        String address = d.gpuAddress().isEmpty() ? Integer.toString(d.cudaDevice()) : d.gpuAddress();
+        GpuCapability.Device device;
+        try {
+            device = query.device(address);
+        } catch (IOException e) {
+            String unread = "the compute capability of GPU " + address + " could not be read (" + e.getMessage() + "); ND4J's CUDA backend "
+                    + "runs " + GpuCapability.SUPPORTED;
+            return new WorkerDevice(d.device(), d.gpuAddress(), d.cudaDevice(), d.warning().isEmpty() ? unread : d.warning() + "; " + unread);
+        }
+        GpuCapability.require(device);
         return d;
     }
 
