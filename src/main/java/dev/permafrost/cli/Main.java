@@ -46,12 +46,44 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((ex, line, parsed) -> {
             int code = exitCodeOf(ex);
+            var full = fullDisk(ex);
+            if (full.isPresent()) {
+                line.getErr().println("permafrost " + line.getCommandName() + ": the disk is full: " + full.get() + ". Nothing written before "
+                        + "is lost: free space there and rerun the same command; it resumes from the last checkpoint.");
+                return UNEXPECTED;
+            }
             if (code == 1) line.getErr().println("permafrost " + line.getCommandName() + ": FAILED: " + ex.getMessage());
             else if (code == 2) line.getErr().println("permafrost " + line.getCommandName() + ": " + ex.getMessage());
-            else throw ex;
+            else {
+                // Not rethrown: picocli would print it and return 1, the code of a failed check.
+                line.getErr().println("permafrost " + line.getCommandName() + ": failed unexpectedly: " + ex);
+                ex.printStackTrace(line.getErr());
+                return UNEXPECTED;
+            }
             return code;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * The message of a failed write to a full disk (or an HDFS quota) in {@code failure}'s cause chain: it names the
+     * file and the reason.
+     */
+    static java.util.Optional<String> fullDisk(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("No space left on device") || m.contains("quota") && m.contains("exceeded")) return java.util.Optional.of(firstLine(failure, m));
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** The outermost message that names what was written, else the reason itself. */
+    private static String firstLine(Throwable failure, String reason) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.startsWith("cannot write") || m.startsWith("cannot replace")) return m.lines().findFirst().orElse(m);
+        }
+        return reason.lines().findFirst().orElse(reason);
     }
 
     /**

@@ -125,9 +125,11 @@ final class TrainJob {
         int checkpointEvery = plan.checkpointEvery();
         int maxTries = plan.maxTries();
         boolean featurizeOnce = plan.featurizeOnce();
-        boolean finished = files.exists(outDir + "/model.zip") || files.exists(outDir + "/metrics.json");
+        // metrics.json is written last: it marks a finished run. Outputs without it (a write that failed, a full disk) are
+        // an unfinished run's, replaced when the run resumes and ends.
+        boolean finished = files.exists(outDir + "/metrics.json");
         if (finished && !s.root().getBoolean("overwrite")) {
-            throw new IllegalArgumentException(outDir + " already holds a run (model.zip or metrics.json): choose another --out or pass --overwrite");
+            throw new IllegalArgumentException(outDir + " already holds a finished run (metrics.json): choose another --out or pass --overwrite");
         }
         // Overwriting a finished run starts a new one: its checkpoints are not a place to resume from.
         if (finished) start = Start.FRESH;
@@ -200,13 +202,13 @@ final class TrainJob {
         var checks = result.frozenReference().check(written);
         RunReport.Metrics metrics = RunReport.metrics(kind.name().toLowerCase(Locale.ROOT), config, result, stepsRun, seconds, samples,
                 accuracy.orElse(null), train.count(), train.dropped(), checkpoints, resume.map(TrainState::version).orElse(null), history);
-        files.write(outDir, "metrics.json", json(metrics));
         RunReport.Audit audit = RunReport.audit(result, checks, writtenFlat, config.auditEvery(),
                 s.root().getStringList("freeze.patterns"));
         files.write(outDir, "audit.json", json(audit));
         boolean chart = RunPictures.write(files, outDir, kind.name().toLowerCase(Locale.ROOT) + " " + outDir, metrics, audit, s, config,
                 result.network(), List.of());
-        out.println("wrote " + outDir + "/model.zip, metrics.json, audit.json, " + (chart ? "chart.png and " : "") + "report.html"
+        files.write(outDir, "metrics.json", json(metrics)); // last: its presence marks the run finished
+        out.println("wrote " + outDir + "/model.zip, audit.json, " + (chart ? "chart.png, " : "") + "report.html and metrics.json"
                 + (chart ? "" : " (no chart: no epoch ran in this process)"));
         train.rows().unpersist();
         return new Finished(requireFrozenIdentical(checks, outDir, out), metrics, audit, identity, config, result.network(), train.path(),

@@ -127,8 +127,8 @@ public final class HadoopFiles {
             } finally {
                 if (fs.exists(tmp)) fs.delete(tmp, false);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + uri + ": " + e.getMessage(), e);
+        } catch (IOException | org.apache.hadoop.fs.FSError e) {
+            throw new UncheckedIOException("cannot write " + uri + ": " + reason(e) + fullDisk(target), io(e));
         }
     }
 
@@ -179,13 +179,13 @@ public final class HadoopFiles {
                 }
                 renameInContext(tmp, target, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
             }
-        } catch (IOException e) {
+        } catch (IOException | org.apache.hadoop.fs.FSError e) {
             try {
                 fs(uri).delete(tmp, false);
             } catch (IOException ignored) {
                 // best effort: the temporary file is hidden and named as such
             }
-            throw new UncheckedIOException("cannot replace " + uri + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot replace " + uri + ": " + reason(e) + fullDisk(target), io(e));
         }
     }
 
@@ -277,13 +277,47 @@ public final class HadoopFiles {
             }
             if (fs.exists(target) && !fs.delete(target, false)) throw new IOException("cannot replace " + target);
             if (!fs.rename(tmp, target)) throw new IOException("cannot rename " + tmp + " to " + target);
-        } catch (IOException e) {
+        } catch (IOException | org.apache.hadoop.fs.FSError e) {
             try {
                 fs(dirUri).delete(tmp, false);
             } catch (IOException ignored) {
                 // best effort: the temporary file is hidden and named as such
             }
-            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + target + ": " + reason(e) + fullDisk(target), io(e));
         }
+    }
+
+    /**
+     * Hadoop's local FileSystem reports a failed write (a full disk) as FSError, an Error: as an IOException here, so
+     * callers clean up and report it like any other failed write.
+     */
+    private static IOException io(Throwable e) {
+        return e instanceof IOException io ? io : new IOException(reason(e), e);
+    }
+
+    /**
+     * Why a local write failed when Hadoop's message does not say (its "Mkdirs failed to create" hides ENOSPC): a probe
+     * file created in the nearest existing folder. Empty when the folder takes the probe, or is not local.
+     */
+    private String fullDisk(Path target) {
+        try {
+            FileSystem fs = fs(target.toString());
+            if (!isLocal(fs)) return "";
+            java.nio.file.Path p = localPath(fs, target).getParent();
+            while (p != null && !Files.isDirectory(p)) p = p.getParent();
+            if (p == null) return "";
+            java.nio.file.Path probe = Files.createTempFile(p, ".permafrost-probe", ".tmp");
+            Files.deleteIfExists(probe);
+            return "";
+        } catch (java.nio.file.FileSystemException e) {
+            String why = String.valueOf(e.getReason());
+            return why.contains("No space left on device") ? " (No space left on device: the filesystem holding " + e.getFile() + " is full)" : "";
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    private static String reason(Throwable e) {
+        return e instanceof org.apache.hadoop.fs.FSError && e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
     }
 }

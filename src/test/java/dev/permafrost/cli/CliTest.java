@@ -102,7 +102,7 @@ class CliTest {
         Files.writeString(dir.resolve("metrics.json"), "{}");
         Run r = run("pretrain", "--job", "jobs/pretrain.conf", "--out", dir.toString(), "--master", "local[1]");
         assertEquals(2, r.exit(), r.out() + r.err());
-        assertTrue(r.err().contains("already holds a run") && r.err().contains("--overwrite"), r.err());
+        assertTrue(r.err().contains("already holds a finished run") && r.err().contains("--overwrite"), r.err());
         assertEquals("{}", Files.readString(dir.resolve("metrics.json")), "nothing already written is touched");
         Run typo = run("pretrain", "--job", "jobs/pretrain.conf", "train.epoch=3");
         assertEquals(2, typo.exit());

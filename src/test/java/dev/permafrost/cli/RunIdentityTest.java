@@ -162,7 +162,7 @@ class RunIdentityTest {
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("done: no steps left to run"), r.out());
         assertFalse(r.out().contains("samples/s"), r.out());
-        assertTrue(r.out().contains("report.html (no chart: no epoch ran in this process)"), r.out());
+        assertTrue(r.out().contains("report.html and metrics.json (no chart: no epoch ran in this process)"), r.out());
         assertFalse(Files.exists(out.resolve("chart.png")));
         JsonObject metrics = JobChainTest.json(out.resolve("metrics.json"));
         assertEquals(40, metrics.get("steps").getAsLong(), "steps in all");
