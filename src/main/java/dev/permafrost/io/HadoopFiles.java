@@ -128,7 +128,7 @@ public final class HadoopFiles {
                 if (fs.exists(tmp)) fs.delete(tmp, false);
             }
         } catch (IOException | org.apache.hadoop.fs.FSError e) {
-            throw new UncheckedIOException("cannot write " + uri + ": " + reason(e) + fullDisk(target), io(e));
+            throw new UncheckedIOException("cannot write " + uri + ": " + reason(e) + localCause(target), io(e));
         }
     }
 
@@ -185,7 +185,7 @@ public final class HadoopFiles {
             } catch (IOException ignored) {
                 // best effort: the temporary file is hidden and named as such
             }
-            throw new UncheckedIOException("cannot replace " + uri + ": " + reason(e) + fullDisk(target), io(e));
+            throw new UncheckedIOException("cannot replace " + uri + ": " + reason(e) + localCause(target), io(e));
         }
     }
 
@@ -283,7 +283,7 @@ public final class HadoopFiles {
             } catch (IOException ignored) {
                 // best effort: the temporary file is hidden and named as such
             }
-            throw new UncheckedIOException("cannot write " + target + ": " + reason(e) + fullDisk(target), io(e));
+            throw new UncheckedIOException("cannot write " + target + ": " + reason(e) + localCause(target), io(e));
         }
     }
 
@@ -296,10 +296,11 @@ public final class HadoopFiles {
     }
 
     /**
-     * Why a local write failed when Hadoop's message does not say (its "Mkdirs failed to create" hides ENOSPC): a probe
-     * file created in the nearest existing folder. Empty when the folder takes the probe, or is not local.
+     * Why a local write failed when Hadoop's message does not say (its "Mkdirs failed to create" hides ENOSPC, a
+     * read-only filesystem or a permission): a probe file created in the nearest existing folder. Empty when the folder
+     * takes the probe, or is not local.
      */
-    private String fullDisk(Path target) {
+    private String localCause(Path target) {
         try {
             FileSystem fs = fs(target.toString());
             if (!isLocal(fs)) return "";
@@ -309,9 +310,12 @@ public final class HadoopFiles {
             java.nio.file.Path probe = Files.createTempFile(p, ".permafrost-probe", ".tmp");
             Files.deleteIfExists(probe);
             return "";
+        } catch (java.nio.file.AccessDeniedException e) {
+            return " (permission denied in " + e.getFile() + ")";
         } catch (java.nio.file.FileSystemException e) {
             String why = String.valueOf(e.getReason());
-            return why.contains("No space left on device") ? " (No space left on device: the filesystem holding " + e.getFile() + " is full)" : "";
+            if (why.contains("No space left on device")) return " (No space left on device: the filesystem holding " + e.getFile() + " is full)";
+            return " (" + why + ": " + e.getFile() + ")";
         } catch (IOException | RuntimeException e) {
             return "";
         }

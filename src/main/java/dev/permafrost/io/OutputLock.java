@@ -72,7 +72,7 @@ public final class OutputLock implements AutoCloseable {
             try {
                 created = files.createExclusive(path, bytes);
             } catch (UncheckedIOException e) {
-                throw new IllegalArgumentException("--out " + outDir + " cannot be written (" + e.getCause().getMessage()
+                throw new IllegalArgumentException("--out " + outDir + " cannot be written (" + e.getMessage()
                         + "): choose a folder this user can create and write, or fix its permissions", e);
             }
             if (created) return new OutputLock(files, path);

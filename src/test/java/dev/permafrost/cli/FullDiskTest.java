@@ -102,6 +102,18 @@ class FullDiskTest {
         }
     }
 
+    @Test
+    void aReadOnlyOutputIsBadInputBeforeAnyDataIsRead() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "mounting a filesystem takes root (CI runs as root)");
+        Path m = Files.createDirectories(dir.resolve("mnt-read-only"));
+        sh("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", m.toString());
+        mount = m;
+        var r = dev.permafrost.testing.CommandLine.run(args(m.resolve("out")).toArray(String[]::new));
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("--out " + m.resolve("out") + " cannot be written") && r.err().contains("Read-only file system"), r.err());
+        assertFalse(r.out().contains("data:"), "checked before the data is read: " + r.out());
+    }
+
     /** Files and folders under {@code path}, itself included. */
     private static long count(Path path) throws IOException {
         try (Stream<Path> all = Files.walk(path)) {
