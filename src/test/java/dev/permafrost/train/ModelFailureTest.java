@@ -12,7 +12,6 @@ import dev.permafrost.testing.Fashion;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,18 +32,7 @@ class ModelFailureTest {
         AtomicInteger runs = new AtomicInteger();
         var e = assertThrows(ModelFailure.class, () -> {
             try (ThreadEpochRunner threads = new ThreadEpochRunner(data, 2)) {
-                EpochRunner counted = new EpochRunner() {
-                    @Override
-                    public void publish(WorkerModel model) {
-                        threads.publish(model);
-                    }
-
-                    @Override
-                    public List<RemoteWorker.Report> run(EpochSpec spec) {
-                        runs.incrementAndGet();
-                        return threads.run(spec);
-                    }
-                };
+                EpochRunner counted = dev.permafrost.testing.EpochRunners.beforeEachEpoch(threads, spec -> runs.incrementAndGet());
                 new DistributedTrainer(config, "127.0.0.1", 3).fit(Dl4jNetworks.of(net), data.size(), counted, TrainingListener.NONE);
             }
         });

@@ -13,12 +13,9 @@ import dev.permafrost.testing.Fashion;
 import dev.permafrost.testing.RawBits;
 import dev.permafrost.train.DistributedTrainer;
 import dev.permafrost.train.EpochRunner;
-import dev.permafrost.train.EpochSpec;
-import dev.permafrost.train.RemoteWorker;
 import dev.permafrost.train.ThreadEpochRunner;
 import dev.permafrost.train.TrainingConfig;
 import dev.permafrost.train.TrainingListener;
-import dev.permafrost.train.WorkerModel;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -59,21 +56,12 @@ class HostileNeighboursTest {
 
         DistributedTrainer.Result flooded;
         try (ThreadEpochRunner threads = new ThreadEpochRunner(data, 2); Flood flood = new Flood()) {
-            EpochRunner underFlood = new EpochRunner() {
-                @Override
-                public void publish(WorkerModel model) {
-                    threads.publish(model);
-                }
-
-                @Override
-                public List<RemoteWorker.Report> run(EpochSpec spec) {
-                    // From the workers' own address, before they connect: every place is taken when they come.
-                    flood.burst("127.0.0.1", spec.port(), 1500);
-                    // From another address of the host, all through the epoch, with calls bearing a wrong secret.
-                    flood.startBackground("127.0.0.2", spec.port());
-                    return threads.run(spec);
-                }
-            };
+            EpochRunner underFlood = dev.permafrost.testing.EpochRunners.beforeEachEpoch(threads, spec -> {
+                // From the workers' own address, before they connect: every place is taken when they come.
+                flood.burst("127.0.0.1", spec.port(), 1500);
+                // From another address of the host, all through the epoch, with calls bearing a wrong secret.
+                flood.startBackground("127.0.0.2", spec.port());
+            });
             // maxEpochTries 1: a worker turned away would fail the run, not be retried into passing.
             flooded = new DistributedTrainer(config, "127.0.0.1", 1).fit(Dl4jNetworks.of(FashionMlp.build(10, 8)), data.size(), underFlood,
                     TrainingListener.NONE);
