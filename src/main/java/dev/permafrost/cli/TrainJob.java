@@ -10,7 +10,6 @@ import dev.permafrost.io.Sha256;
 import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Network;
 import dev.permafrost.ps.rpc.Tls;
-import dev.permafrost.shard.FrozenCopyMismatchException;
 import dev.permafrost.spark.DatasetInput;
 import dev.permafrost.spark.HeldOutEvaluation;
 import dev.permafrost.spark.SparkEpochRunner;
@@ -226,12 +225,7 @@ final class TrainJob {
     /** Exit 0 when every frozen parameter of the written model is bit-identical to its reference; else a failed check. */
     private static int requireFrozenIdentical(List<FrozenReference.ParamCheck> checks, String outDir, PrintStream out) {
         long elements = checks.stream().mapToLong(FrozenReference.ParamCheck::elements).sum();
-        List<String> differing = checks.stream().filter(c -> !c.identical())
-                .map(c -> c.name() + " (" + c.differingElements() + " of " + c.elements() + " elements)").toList();
-        if (!differing.isEmpty()) {
-            throw new FrozenCopyMismatchException("the written " + outDir + "/model.zip differs from the frozen values in: "
-                    + String.join(", ", differing) + "; see audit.json");
-        }
+        FrozenReference.requireIdentical(checks, "the frozen parameters of the written " + outDir + "/model.zip (see audit.json)");
         if (!checks.isEmpty()) {
             out.printf(Locale.ROOT, "verified %s/model.zip: %d frozen parameters, %,d elements, bit-identical to the values they were "
                     + "frozen with%n", outDir, checks.size(), elements);

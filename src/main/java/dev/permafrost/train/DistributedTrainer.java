@@ -69,11 +69,6 @@ public final class DistributedTrainer {
         this.tls = tls;
     }
 
-    /** The network with these values and nothing frozen: what a frozen reference reads by name through DL4J. */
-    private static Network plain(Network initial, float[] flat) {
-        return initial.rebuild(dev.permafrost.freeze.ParamLabels.allTrainable(initial.params()), flat);
-    }
-
     /** Trains from the start, without checkpoints. */
     public Result fit(Network initial, int rows, EpochRunner runner, TrainingListener listener) {
         return fit(initial, rows, runner, listener, Optional.empty(), Checkpointing.NONE);
@@ -102,7 +97,7 @@ public final class DistributedTrainer {
         // pins that model); frozen at a later phase before a resume: the values the checkpoint holds.
         FrozenReference reference = new FrozenReference();
         reference.record(phases.labels(), () -> initial, 0, FrozenReference.START, phases.frozenSinceFirstEpoch()::contains);
-        reference.record(phases.labels(), () -> plain(initial, core.assemble()), phases.phase(), "the resumed checkpoint (frozen at freeze phase "
+        reference.record(phases.labels(), () -> EpochLoop.plain(initial, core.assemble()), phases.phase(), "the resumed checkpoint (frozen at freeze phase "
                 + phases.phase() + ", before the resume)", name -> true);
         String secret = Secrets.newSecret();
         var serviceSettings = new ParameterGrpcService.Settings(w, secret, host, 0, tls, Math.max(1, config.auditEvery()),
@@ -118,37 +113,43 @@ public final class DistributedTrainer {
             });
             if (phases.phase() != 0) service.startPhase(phases.phase());
             runner.publish(WorkerModel.of(phases.phase(), initial, core.assemble(), phases.labels(), core.layout()));
-            for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
-                Optional<ParameterServer.Transition> transition = phases.enter(epoch, core);
-                if (transition.isPresent()) {
-                    float[] entered = core.assemble();
-                    reference.enter(phases.labels(), () -> plain(initial, entered), phases.phase());
+            EpochLoop.run(config, rows, firstEpoch, phases, core, reference, initial, listener, new EpochLoop.Steps() {
+                @Override
+                public void phaseEntered(float[] entered) {
                     service.startPhase(phases.phase());
                     runner.publish(WorkerModel.of(phases.phase(), initial, entered, phases.labels(), core.layout()));
                 }
-                listener.onEpochStart(epoch, phases.labels(), transition.orElse(ParameterServer.Transition.NONE), initial);
-                long start = resume.isPresent() && epoch == resume.get().epoch() ? resume.get().epochStartVersion() : core.version();
-                snapshots.at(epoch, start, phases);
-                EpochPlan plan = EpochPlan.of(rows, w, config.batchPerWorker(), config.seed(), epoch);
-                progress.startEpoch(epoch, start, plan.steps());
-                int auditsBefore = service.audits().size();
-                long epochStarted = System.nanoTime();
-                submitter.run(epoch, start, plan.steps(), phases.phase());
-                double epochSeconds = (System.nanoTime() - epochStarted) / 1e9;
-                if (core.version() != start + plan.steps()) {
-                    throw new IllegalStateException("epoch " + (epoch + 1) + " ended at version " + core.version() + ", expected "
-                            + (start + plan.steps()));
+
+                @Override
+                public Network atEpochStart() {
+                    return initial;
                 }
-                List<AuditRecord> allAudits = service.audits();
-                List<AuditRecord> epochAudits = allAudits.subList(auditsBefore, allAudits.size());
-                float[] atEnd = core.assemble();
-                ParamLabels labels = phases.labels();
-                listener.onEpochEnd(new TrainingListener.EpochEnd(epoch, progress.meanLoss(), plan.droppedRows(), progress.samples(),
-                        epochSeconds, epochAudits.size(), epochAudits.stream().mapToLong(AuditRecord::shardsChecked).sum(),
-                        reference.check(initial.params(), atEnd), () -> initial.rebuild(labels, atEnd)));
-                snapshots.at(epoch + 1, core.version(), phases);
-                snapshots.save(core.version(), progress.meanLoss());
-            }
+
+                @Override
+                public long startVersion(int epoch) {
+                    return resume.isPresent() && epoch == resume.get().epoch() ? resume.get().epochStartVersion() : core.version();
+                }
+
+                @Override
+                public EpochLoop.Ran run(int epoch, long start, EpochPlan plan) {
+                    snapshots.at(epoch, start, phases);
+                    progress.startEpoch(epoch, start, plan.steps());
+                    int auditsBefore = service.audits().size();
+                    long epochStarted = System.nanoTime();
+                    submitter.run(epoch, start, plan.steps(), phases.phase());
+                    double seconds = (System.nanoTime() - epochStarted) / 1e9;
+                    List<AuditRecord> all = service.audits();
+                    List<AuditRecord> epochAudits = all.subList(auditsBefore, all.size());
+                    return new EpochLoop.Ran(progress.meanLoss(), progress.samples(), seconds, epochAudits.size(),
+                            epochAudits.stream().mapToLong(AuditRecord::shardsChecked).sum());
+                }
+
+                @Override
+                public void ended(int epoch) {
+                    snapshots.at(epoch + 1, core.version(), phases);
+                    snapshots.save(core.version(), progress.meanLoss());
+                }
+            });
             writer.finish();
             Network finalNetwork = initial.rebuild(phases.labels(), core.assemble());
             return new Result(finalNetwork, core, core.version(), service.bytesPushed(), service.pushes(), service.audits(),
@@ -159,18 +160,12 @@ public final class DistributedTrainer {
         }
     }
 
-    /** Fails, saying what to change, when {@code workers} cannot run on these rows or the runner's free slots. */
-    public static void requireRunnable(int rows, int workers, EpochRunner runner) {
-        requireRunnable(rows, workers, 1, runner);
-    }
-
-    /** The same, also requiring one full global batch ({@code workers x batchPerWorker} rows): every step is one. */
+    /**
+     * Fails, saying what to change, when the rows hold no full global batch ({@code workers x batchPerWorker} rows:
+     * every step is one) or the runner has fewer free slots than workers.
+     */
     public static void requireRunnable(int rows, int workers, int batchPerWorker, EpochRunner runner) {
-        if (rows < workers) throw new IllegalArgumentException("the dataset has " + rows + " rows, fewer than the " + workers + " workers");
-        if (rows < (long) workers * batchPerWorker) {
-            throw new IllegalArgumentException("the dataset has " + rows + " rows, fewer than one global batch of " + workers + " workers x "
-                    + batchPerWorker + " rows; lower train.batch-per-worker or the workers");
-        }
+        EpochPlan.requireOneGlobalBatch(rows, workers, batchPerWorker);
         if (runner.slots() >= 0 && runner.slots() < workers) {
             throw new IllegalArgumentException("the cluster has " + runner.slots() + " free task slots but " + workers + " workers were "
                     + "asked for; every worker runs as one task of a barrier stage, all at once. Lower --workers to at most "

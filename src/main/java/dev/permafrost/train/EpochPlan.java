@@ -44,4 +44,12 @@ public record EpochPlan(int[] order, int workers, int batchPerWorker, int steps,
         }
         return out;
     }
+
+    /** Fails, saying what to change, when {@code rows} hold no full global batch of {@code workers x batchPerWorker} rows. */
+    public static void requireOneGlobalBatch(int rows, int workers, int batchPerWorker) {
+        if (rows < (long) workers * batchPerWorker) {
+            throw new IllegalArgumentException("the dataset has " + rows + " rows, fewer than one global batch of " + workers + " workers x "
+                    + batchPerWorker + " rows; lower train.batch-per-worker or the workers");
+        }
+    }
 }

@@ -79,6 +79,19 @@ public final class FrozenReference {
      * {@code table} (the parameter server's state); a parameter the table lacks or holds in another shape counts every
      * element as differing.
      */
+    /**
+     * Throws, naming every differing parameter and how many of its elements differ, unless all of {@code checks} found
+     * identical bits; {@code what} says whose frozen parameters were compared.
+     */
+    public static void requireIdentical(List<ParamCheck> checks, String what) {
+        List<String> differing = checks.stream().filter(c -> !c.identical())
+                .map(c -> c.name() + " (" + c.differingElements() + " of " + c.elements() + " elements)").toList();
+        if (!differing.isEmpty()) {
+            throw new dev.permafrost.shard.FrozenCopyMismatchException(what + " differ from the values they were frozen with: "
+                    + String.join(", ", differing));
+        }
+    }
+
     public List<ParamCheck> check(ParamTable table, float[] flat) {
         List<ParamCheck> out = new ArrayList<>();
         for (var e : frozen.entrySet()) {

@@ -33,35 +33,58 @@ public final class LocalTrainer {
     }
 
     public Result fit(Network initial, LabeledData data, TrainingListener listener) {
-        if (data.size() < (long) config.workers() * config.batchPerWorker()) {
-            throw new IllegalArgumentException("the dataset has " + data.size() + " rows, fewer than one global batch of "
-                    + config.workers() + " workers x " + config.batchPerWorker() + " rows; lower train.batch-per-worker or the workers");
-        }
+        EpochPlan.requireOneGlobalBatch(data.size(), config.workers(), config.batchPerWorker());
         if (initial.outputs() != data.classes()) {
             throw new IllegalArgumentException("the network predicts " + initial.outputs() + " classes but the data has "
                     + data.classes() + ": replace the head or filter the classes");
         }
         FreezePhases phases = FreezePhases.plan(config.schedule(), initial.params(), config.maxShardLength());
         ParameterServer server = new ParameterServer(phases.layout(), initial.paramsCopy(), config.optimizer());
-        Network network = initial.rebuild(phases.labels(), server.assemble());
         FrozenReference reference = new FrozenReference();
         reference.record(phases.labels(), () -> initial, 0, FrozenReference.START, name -> true);
+        InProcessSteps steps = new InProcessSteps(data, server, phases, initial.rebuild(phases.labels(), server.assemble()), listener);
+        EpochLoop.run(config, data.size(), 0, phases, server, reference, initial, listener, steps);
+        return new Result(steps.network, server, server.version(), steps.lastLoss, steps.audits, reference);
+    }
 
-        long totalSteps = 0;
-        int audits = 0;
-        double lastLoss = Double.NaN;
-        for (int epoch = 0; epoch < config.epochs(); epoch++) {
-            Optional<ParameterServer.Transition> transition = phases.enter(epoch, server);
-            if (transition.isPresent()) {
-                network = network.rebuild(phases.labels(), server.assemble());
-                Network entered = network;
-                reference.enter(phases.labels(), () -> entered, phases.phase());
-            }
-            listener.onEpochStart(epoch, phases.labels(), transition.orElse(ParameterServer.Transition.NONE), network);
+    /** An epoch's steps in this JVM: every worker's gradient in turn, pushed in worker order to the in-process server. */
+    private final class InProcessSteps implements EpochLoop.Steps {
+        private final LabeledData data;
+        private final ParameterServer server;
+        private final FreezePhases phases;
+        private final TrainingListener listener;
+        private Network network;
+        private long totalSteps;
+        private int audits;
+        private double lastLoss = Double.NaN;
+
+        InProcessSteps(LabeledData data, ParameterServer server, FreezePhases phases, Network network, TrainingListener listener) {
+            this.data = data;
+            this.server = server;
+            this.phases = phases;
+            this.network = network;
+            this.listener = listener;
+        }
+
+        @Override
+        public void phaseEntered(float[] entered) {
+            network = network.rebuild(phases.labels(), entered);
+        }
+
+        @Override
+        public Network atEpochStart() {
+            return network;
+        }
+
+        @Override
+        public long startVersion(int epoch) {
+            return server.version();
+        }
+
+        @Override
+        public EpochLoop.Ran run(int epoch, long start, EpochPlan plan) {
             int auditsBefore = audits;
             audits += FrozenAudit.check(network.paramsView(), server.layout(), server.frozenFingerprints(), WHERE, server.version());
-
-            EpochPlan plan = EpochPlan.of(data.size(), config.workers(), config.batchPerWorker(), config.seed(), epoch);
             TrainableLayout trainable = server.trainableLayout();
             WorkerNetwork current = WorkerNetwork.whole(network, server.layout());
             long started = System.nanoTime();
@@ -94,10 +117,12 @@ public final class LocalTrainer {
             }
             audits += FrozenAudit.check(network.paramsView(), server.layout(), server.frozenFingerprints(), WHERE, server.version());
             lastLoss = epochLoss / Math.max(1, epochSamples);
-            Network atEnd = network;
-            listener.onEpochEnd(new TrainingListener.EpochEnd(epoch, lastLoss, plan.droppedRows(), epochSamples,
-                    (System.nanoTime() - started) / 1e9, 0, audits - auditsBefore, reference.check(initial.params(), server.assemble()), () -> atEnd));
+            return new EpochLoop.Ran(lastLoss, epochSamples, (System.nanoTime() - started) / 1e9, 0, audits - auditsBefore);
         }
-        return new Result(network, server, totalSteps, lastLoss, audits, reference);
+
+        @Override
+        public void ended(int epoch) {
+            // nothing to write: the single-process trainer keeps no checkpoints
+        }
     }
 }
