@@ -16,7 +16,10 @@
  *   <li>{@code checkpoint} — the training state on disk: atomic checkpoint folders, checksums, retention.</li>
  *   <li>{@code registry} — published model versions on any Hadoop FileSystem: exclusive publishes, the current pointer, decisions.</li>
  *   <li>{@code spark} — broadcast, barrier epochs, DataFrame input, the local standalone cluster.</li>
- *   <li>{@code cli} — the commands, job settings, progress, reports.</li>
+ *   <li>{@code report} — what a run writes for people: metrics, audit, chart, page, per-epoch history, progress lines.</li>
+ *   <li>{@code job} — the train and retrain jobs and their settings.</li>
+ *   <li>{@code benchmark} — the training paths measured side by side, and their report.</li>
+ *   <li>{@code cli} — the commands, their options, and {@code Main}.</li>
  * </ol>
  */
 package dev.permafrost;

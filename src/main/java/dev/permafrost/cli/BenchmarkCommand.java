@@ -1,5 +1,10 @@
 package dev.permafrost.cli;
 
+import dev.permafrost.job.JobSettings;
+import dev.permafrost.benchmark.TrainingPaths;
+import dev.permafrost.benchmark.BenchmarkReport;
+import dev.permafrost.benchmark.AnchorRun;
+
 import dev.permafrost.data.FashionMnist;
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.model.ModelSpec;
@@ -84,7 +89,7 @@ final class BenchmarkCommand implements Callable<Integer> {
         LabeledData allTrain = FashionMnist.load(idx.idx, FashionMnist.Split.TRAIN, new FashionMnist.ClassRange(5, 9));
         LabeledData test = FashionMnist.load(idx.idx, FashionMnist.Split.TEST, new FashionMnist.ClassRange(5, 9));
         LabeledData pretrainRows = FashionMnist.load(idx.idx, FashionMnist.Split.TRAIN, new FashionMnist.ClassRange(0, 4));
-        BenchmarkPaths.threads(1);
+        TrainingPaths.threads(1);
         List<BenchmarkReport.Row> results = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         Optional<AnchorRun> anchor = Optional.empty();
@@ -118,7 +123,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     /** Every path for one network, all trainable and with its block frozen, at each global batch. */
     private void measure(JavaSparkContext sc, Model model, LabeledData train, LabeledData test, List<Integer> globalBatches,
                          Optional<AnchorRun> anchor, List<BenchmarkReport.Row> results, List<String> notes) throws java.io.IOException, InterruptedException {
-        BenchmarkPaths paths = new BenchmarkPaths(model.spec(), model.frozenPattern(), train, test, epochs);
+        TrainingPaths paths = new TrainingPaths(model.spec(), model.frozenPattern(), train, test, epochs);
         float[] fresh = model.spec().build(42).params().dup().data().asFloat();
         var sparkRows = SparkSessions.rows(sc, train, 4).cache();
         sparkRows.count();
@@ -129,16 +134,16 @@ final class BenchmarkCommand implements Callable<Integer> {
                     String freezing = model.label() + (frozen ? model.frozenPattern() + " frozen" : BenchmarkReport.ALL_TRAINABLE);
                     for (int threads : new int[]{1, 2}) {
                         progress(batch, freezing, "DL4J fit, " + threads + " BLAS thread(s)");
-                        results.add(new BenchmarkReport.Row(BenchmarkReport.Path.dl4j(threads), freezing, batch, paths.dl4jFit(start, frozen, batch, threads)));
+                        results.add(new BenchmarkReport.Row(BenchmarkReport.TrainingPath.dl4j(threads), freezing, batch, paths.dl4jFit(start, frozen, batch, threads)));
                     }
                     if (anchor.isPresent()) {
                         progress(batch, freezing, "dl4j-spark ParameterAveragingTrainingMaster, W=2");
-                        results.add(new BenchmarkReport.Row(BenchmarkReport.Path.ANCHOR, freezing, batch, anchor.get().run(batch, frozen)));
+                        results.add(new BenchmarkReport.Row(BenchmarkReport.TrainingPath.ANCHOR, freezing, batch, anchor.get().run(batch, frozen)));
                     }
                     for (boolean featurize : frozen ? new boolean[]{false, true} : new boolean[]{false}) {
                         progress(batch, freezing, "Permafrost Spark local[2], W=2" + (featurize ? ", featurize-once" : ""));
                         List<String> log = new ArrayList<>();
-                        results.add(new BenchmarkReport.Row(featurize ? BenchmarkReport.Path.FEATURIZED : BenchmarkReport.Path.PERMAFROST,
+                        results.add(new BenchmarkReport.Row(featurize ? BenchmarkReport.TrainingPath.FEATURIZED : BenchmarkReport.TrainingPath.PERMAFROST,
                                 freezing, batch, paths.permafrost(sc, sparkRows, start, frozen, batch, featurize, log)));
                         log.forEach(line -> notes.add(model.label() + "batch " + batch + ": " + line));
                     }

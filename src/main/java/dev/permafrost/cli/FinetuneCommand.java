@@ -1,5 +1,8 @@
 package dev.permafrost.cli;
 
+import dev.permafrost.job.TrainJob;
+import dev.permafrost.job.JobSettings;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,6 +22,6 @@ final class FinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobSettings s = model == null ? options.settings() : options.settings("model.path=" + SettingsOptions.quote(model));
-        return TrainJob.run(s, TrainJob.Kind.FINETUNE, TrainJob.Start.of(options), System.out);
+        return TrainJob.run(s, TrainJob.Kind.FINETUNE, TrainJob.Start.of(options.resume, options.fresh), System.out);
     }
 }

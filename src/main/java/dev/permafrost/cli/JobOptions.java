@@ -1,5 +1,7 @@
 package dev.permafrost.cli;
 
+import dev.permafrost.job.JobSettings;
+
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 

@@ -8,7 +8,7 @@ import picocli.CommandLine;
 @Command(name = "permafrost", mixinStandardHelpOptions = true, version = "Permafrost 0.1.0",
         description = "Fine-tuning where frozen weights provably never move.",
         subcommands = {ImportCommand.class, PretrainCommand.class, FinetuneCommand.class, RetrainCommand.class, VerifyCommand.class, ParamsCommand.class,
-                OptimReplayCommand.class, DemoCommand.class, BenchmarkCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class})
+                OptimReplayCommand.class, FreezeDemoCommand.class, BenchmarkCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -1,5 +1,7 @@
 package dev.permafrost.cli;
 
+import dev.permafrost.job.TrainJob;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -14,6 +16,6 @@ final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return TrainJob.run(options.settings(), TrainJob.Kind.PRETRAIN, TrainJob.Start.of(options), System.out);
+        return TrainJob.run(options.settings(), TrainJob.Kind.PRETRAIN, TrainJob.Start.of(options.resume, options.fresh), System.out);
     }
 }

@@ -1,5 +1,7 @@
 package dev.permafrost.cli;
 
+import dev.permafrost.job.RetrainJob;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,5 +1,7 @@
 package dev.permafrost.cli;
 
+import dev.permafrost.job.JobSettings;
+
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -41,6 +43,6 @@ final class SettingsOptions {
     }
 
     static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return JobSettings.quote(s);
     }
 }

@@ -1,5 +1,7 @@
 package dev.permafrost.cli;
 
+import dev.permafrost.network.ModelDiff;
+
 import dev.permafrost.freeze.Label;
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.io.HadoopFiles;

@@ -1,5 +1,7 @@
 package dev.permafrost.cli;
 
+import dev.permafrost.job.RetrainJob;
+
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.permafrost.network.Dl4jNetworks;

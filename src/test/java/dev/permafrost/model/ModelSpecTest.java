@@ -1,6 +1,8 @@
 package dev.permafrost.model;
 
-import dev.permafrost.cli.JobSettings;
+import dev.permafrost.job.JobSettings;
+
+import dev.permafrost.job.JobSettings;
 import dev.permafrost.model.ModelSpec.LayerSpec;
 import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Network;

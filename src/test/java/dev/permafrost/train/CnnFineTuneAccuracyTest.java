@@ -1,6 +1,8 @@
 package dev.permafrost.train;
 
-import dev.permafrost.cli.JobSettings;
+import dev.permafrost.job.JobSettings;
+
+import dev.permafrost.job.JobSettings;
 import dev.permafrost.data.FashionMnist.ClassRange;
 import dev.permafrost.freeze.FreezePlan;
 import dev.permafrost.freeze.FreezeSchedule;

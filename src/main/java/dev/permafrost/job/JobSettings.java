@@ -1,4 +1,6 @@
-package dev.permafrost.cli;
+package dev.permafrost.job;
+
+import dev.permafrost.report.RunPictures;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -60,7 +62,7 @@ public record JobSettings(Config config) {
         return new JobSettings(merged);
     }
 
-    static Config parseOverride(String text) {
+    public static Config parseOverride(String text) {
         int eq = text.indexOf('=');
         if (eq <= 0) throw new IllegalArgumentException("override '" + text + "' should be key=value, e.g. train.epochs=3");
         String key = text.substring(0, eq).strip();
@@ -270,5 +272,23 @@ public record JobSettings(Config config) {
                     + "): set it in the job file or override it, e.g. train." + key + "=" + example);
         }
         return value;
+    }
+
+    /** The settings as a run's report shows them. */
+    public RunPictures.Settings reportSettings() {
+        Map<String, String> all = new java.util.TreeMap<>();
+        for (Map.Entry<String, ConfigValue> e : root().entrySet()) {
+            all.put(e.getKey(), e.getValue().render(com.typesafe.config.ConfigRenderOptions.concise()));
+        }
+        List<String> freeze = new ArrayList<>();
+        for (String key : List.of("patterns", "keep-trainable", "from-epoch", "gradual-blocks", "gradual-every")) {
+            freeze.add("freeze." + key + " = " + root().getValue("freeze." + key).render(com.typesafe.config.ConfigRenderOptions.concise()));
+        }
+        return new RunPictures.Settings(all, freeze);
+    }
+
+    /** A string as a HOCON value, quoted, for an override. */
+    public static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }

@@ -1,4 +1,4 @@
-package dev.permafrost.cli;
+package dev.permafrost.report;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,24 +8,24 @@ import java.util.List;
  * points fill up, every other one is dropped and the stride doubles, so the kept steps stay evenly spaced (steps
  * 0, stride, 2 x stride, ...) and the same run always keeps the same steps.
  */
-final class StepLossSample {
+public final class StepLossSample {
     /**
      * One kept step: its number in the run (from 0), how many epochs were done when it finished (2.5: half-way through
      * the third), and the mean loss of its global batch.
      */
-    record Point(long step, double epochs, double loss) {
+    public record Point(long step, double epochs, double loss) {
     }
 
     private final int limit;
     private final List<Point> points = new ArrayList<>();
     private long stride = 1;
 
-    StepLossSample(int limit) {
+    public StepLossSample(int limit) {
         if (limit < 2) throw new IllegalArgumentException("a step-loss sample needs room for at least 2 points, got " + limit);
         this.limit = limit;
     }
 
-    void add(long step, double epochs, double loss) {
+    public void add(long step, double epochs, double loss) {
         if (step % stride != 0) return;
         if (points.size() == limit) {
             List<Point> kept = new ArrayList<>(limit / 2 + 1);
@@ -38,11 +38,11 @@ final class StepLossSample {
         points.add(new Point(step, epochs, loss));
     }
 
-    long stride() {
+    public long stride() {
         return stride;
     }
 
-    List<Point> points() {
+    public List<Point> points() {
         return List.copyOf(points);
     }
 }

@@ -1,4 +1,5 @@
-package dev.permafrost.cli;
+package dev.permafrost.job;
+
 
 import dev.permafrost.freeze.Label;
 import dev.permafrost.model.FashionMlp;

@@ -1,4 +1,5 @@
-package dev.permafrost.cli;
+package dev.permafrost.report;
+
 
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.FashionMlp;

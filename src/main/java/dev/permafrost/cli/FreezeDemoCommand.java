@@ -1,5 +1,8 @@
 package dev.permafrost.cli;
 
+import dev.permafrost.report.ProgressPrinter;
+import dev.permafrost.train.Listeners;
+
 import dev.permafrost.data.FashionMnist;
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
@@ -35,7 +38,7 @@ import java.util.concurrent.Callable;
         description = "Train the demo network on Fashion-MNIST with W simulated workers, freeze part of it mid-run (pretrained.* unless "
                 + "--freeze says otherwise), and verify "
                 + "after every step that frozen parameters stay bit-identical.")
-final class DemoCommand implements Callable<Integer> {
+final class FreezeDemoCommand implements Callable<Integer> {
     @Mixin
     IdxOption idx;
     @Mixin

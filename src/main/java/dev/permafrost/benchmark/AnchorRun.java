@@ -1,4 +1,4 @@
-package dev.permafrost.cli;
+package dev.permafrost.benchmark;
 
 import com.google.gson.Gson;
 import dev.permafrost.io.LittleEndian;
@@ -18,8 +18,8 @@ import java.util.Optional;
  * classpath so that dl4j-spark never enters the application jar. It trains from the same starting parameters (passed as
  * raw little-endian floats) and reports as JSON.
  */
-final class AnchorRun {
-    static final String MAIN = "dev.permafrost.bench.Dl4jSparkAnchor";
+public final class AnchorRun {
+    public static final String MAIN = "dev.permafrost.bench.Dl4jSparkAnchor";
 
     private final String classpath;
     private final Path idx;
@@ -28,11 +28,11 @@ final class AnchorRun {
     private final float[] pretrained;
 
     /** The anchor's JSON answer. */
-    record Answer(double samplesPerSecond, List<Double> epochSeconds, double testAccuracy, Boolean frozenIdentical, int batch, int rows,
+    public record Answer(double samplesPerSecond, List<Double> epochSeconds, double testAccuracy, Boolean frozenIdentical, int batch, int rows,
                   Double warmupSeconds) {
     }
 
-    AnchorRun(String classpath, Path idx, int rows, int epochs, float[] pretrained) {
+    public AnchorRun(String classpath, Path idx, int rows, int epochs, float[] pretrained) {
         this.classpath = classpath;
         this.idx = idx;
         this.rows = rows;
@@ -40,7 +40,7 @@ final class AnchorRun {
         this.pretrained = pretrained;
     }
 
-    BenchmarkPaths.Measured run(int batch, boolean frozen) throws IOException, InterruptedException {
+    public TrainingPaths.Measured run(int batch, boolean frozen) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("permafrost-anchor");
         try {
             Path out = dir.resolve("anchor.json");
@@ -65,7 +65,7 @@ final class AnchorRun {
                 throw new IllegalStateException("the dl4j-spark anchor exited with " + exit + " (command: " + String.join(" ", command) + ")");
             }
             Answer a = new Gson().fromJson(Files.readString(out, StandardCharsets.UTF_8), Answer.class);
-            return new BenchmarkPaths.Measured(a.warmupSeconds() == null ? Double.NaN : a.warmupSeconds(), a.epochSeconds(), a.rows(),
+            return new TrainingPaths.Measured(a.warmupSeconds() == null ? Double.NaN : a.warmupSeconds(), a.epochSeconds(), a.rows(),
                     a.testAccuracy(), Optional.ofNullable(a.frozenIdentical()), Optional.empty(), Optional.empty());
         } finally {
             try (var files = Files.walk(dir)) {

@@ -1,4 +1,4 @@
-package dev.permafrost.cli;
+package dev.permafrost.report;
 
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.model.NamedParam;
@@ -14,9 +14,9 @@ import java.util.Map;
  * parameter table, chart, per-epoch table, audit and timings. Every figure on it comes from the run's metrics and
  * audit records; nothing is loaded from elsewhere, so the page opens offline and can be mailed or archived.
  */
-final class ReportPage {
+public final class ReportPage {
     /** A section a job adds (the retraining decision, the version history): a title and its HTML body. */
-    record Section(String id, String title, String html) {
+    public record Section(String id, String title, String html) {
     }
 
     private final StringBuilder html = new StringBuilder();
@@ -24,7 +24,7 @@ final class ReportPage {
     private ReportPage() {
     }
 
-    static String render(String title, RunReport.Metrics metrics, RunReport.Audit audit, Map<String, String> settings,
+    public static String render(String title, RunReport.Metrics metrics, RunReport.Audit audit, Map<String, String> settings,
                          ParamLabels labels, List<String> freezePlan, byte[] chartPng, List<Section> extra) {
         ReportPage p = new ReportPage();
         p.html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title)).append("</title>\n<style>")
@@ -156,7 +156,7 @@ final class ReportPage {
         return String.format(Locale.ROOT, pattern, a, b);
     }
 
-    static String esc(String s) {
+    public static String esc(String s) {
         StringBuilder sb = new StringBuilder(s.length());
         for (char c : s.toCharArray()) {
             switch (c) {

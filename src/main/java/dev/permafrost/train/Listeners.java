@@ -1,4 +1,4 @@
-package dev.permafrost.cli;
+package dev.permafrost.train;
 
 import dev.permafrost.freeze.ParamLabels;
 import dev.permafrost.network.Network;
@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Optional;
 
 /** Calls several listeners in order. */
-record Listeners(List<TrainingListener> all) implements TrainingListener {
-    static TrainingListener of(TrainingListener... listeners) {
+public record Listeners(List<TrainingListener> all) implements TrainingListener {
+    public static TrainingListener of(TrainingListener... listeners) {
         return new Listeners(List.of(listeners));
     }
 

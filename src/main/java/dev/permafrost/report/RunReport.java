@@ -1,4 +1,5 @@
-package dev.permafrost.cli;
+package dev.permafrost.report;
+
 
 import dev.permafrost.freeze.Label;
 import dev.permafrost.ps.StepTimes;
@@ -16,9 +17,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /** What a training job writes beside its model: {@code metrics.json} and {@code audit.json}, as records the JSON mirrors. */
-final class RunReport {
+public final class RunReport {
     /** How fingerprints are computed, so anyone can recompute one from model.zip. */
-    static final String FINGERPRINT = "XXH64, seed 0, over the little-endian bytes of each float32's raw bits, per shard";
+    public static final String FINGERPRINT = "XXH64, seed 0, over the little-endian bytes of each float32's raw bits, per shard";
 
     private RunReport() {
     }
@@ -27,7 +28,7 @@ final class RunReport {
      * metrics.json; absent numbers (no test data, no resume) are left out of the file. {@code perEpoch} lists the epochs
      * this process ran (after a resume, those from the resume point on); {@code stepLoss} a bounded sample of steps.
      */
-    record Metrics(String job, int rows, long droppedRows, int workers, int batchPerWorker, int epochs, long steps, long stepsRun, double seconds,
+    public record Metrics(String job, int rows, long droppedRows, int workers, int batchPerWorker, int epochs, long steps, long stepsRun, double seconds,
                    Double samplesPerSecond, long bytesPushedPerStep, long trainableElements, long frozenElements,
                    int resubmittedEpochs, Double testAccuracy, String optimizer, int checkpointsWritten, double checkpointSeconds,
                    long checkpointBytes, Long resumedFromVersion, StepBreakdown stepTimes, List<EpochHistory.Epoch> perEpoch,
@@ -38,7 +39,7 @@ final class RunReport {
      * What the parameter service turned away: connections refused at a cap, displaced or closed at the authentication
      * deadline before making a call with the job's secret, and calls without the secret.
      */
-    record ServiceRefusals(long connections, long connectionsRefusedAtCap, long connectionsDisplaced, long connectionsPastDeadline,
+    public record ServiceRefusals(long connections, long connectionsRefusedAtCap, long connectionsDisplaced, long connectionsPastDeadline,
                            long calls) {
     }
 
@@ -48,38 +49,38 @@ final class RunReport {
      * to its first task asking for values (routing rows, shipping the model, starting tasks, building networks and, in
      * a freeze phase's first epoch, computing the frozen prefix's outputs once).
      */
-    record StepBreakdown(long driverSteps, Map<String, Double> driverMsPerStep, double taskStartSeconds, List<WorkerBreakdown> workers) {
+    public record StepBreakdown(long driverSteps, Map<String, Double> driverMsPerStep, double taskStartSeconds, List<WorkerBreakdown> workers) {
     }
 
     /** One worker's parts of its steps on one executor. */
-    record WorkerBreakdown(int worker, String executor, long steps, Map<String, Double> msPerStep) {
+    public record WorkerBreakdown(int worker, String executor, long steps, Map<String, Double> msPerStep) {
     }
 
     /** A frozen parameter of the written model.zip compared, bit for bit, with the values it was frozen with. */
-    record FrozenParameter(String name, int frozenSincePhase, String comparedWith, long elementsCompared, long differingElements,
+    public record FrozenParameter(String name, int frozenSincePhase, String comparedWith, long elementsCompared, long differingElements,
                            String result) {
     }
 
     /** The pushes of one executor whose fingerprints the service checked: which steps, how many shards in all. */
-    record ExecutorChecks(String executor, List<Integer> workers, int pushesChecked, long shardChecks, String steps) {
+    public record ExecutorChecks(String executor, List<Integer> workers, int pushesChecked, long shardChecks, String steps) {
     }
 
     /** One frozen shard of the written model: where it is, its fingerprint, and whether that is the canonical one. */
-    record FrozenShard(int shard, List<String> params, long offset, int length, String fingerprint, boolean matchesCanonical) {
+    public record FrozenShard(int shard, List<String> params, long offset, int length, String fingerprint, boolean matchesCanonical) {
     }
 
     /** Where a worker computed its gradients: its executor, the GPU address Spark assigned it ("" for none), the device. */
-    record WorkerDeviceRecord(int worker, String executor, String gpuAddress, String device) {
+    public record WorkerDeviceRecord(int worker, String executor, String gpuAddress, String device) {
     }
 
     /** audit.json: every sentence in it is computed by the run that wrote it. */
-    record Audit(String fingerprint, int auditEvery, boolean frozenIdentical, List<FrozenParameter> frozenParameters,
+    public record Audit(String fingerprint, int auditEvery, boolean frozenIdentical, List<FrozenParameter> frozenParameters,
                  List<ExecutorChecks> executors, List<FrozenShard> frozenShards, List<String> freezePatterns,
                  List<WorkerDeviceRecord> workers) {
     }
 
     /** The one warning line about devices a run prints, when some worker could not run where Spark asked; else empty. */
-    static java.util.Optional<String> deviceWarning(DistributedTrainer.Result r) {
+    public static java.util.Optional<String> deviceWarning(DistributedTrainer.Result r) {
         Map<String, java.util.TreeSet<Integer>> byWarning = new TreeMap<>();
         for (var w : r.workerTimes()) {
             if (!w.device().warning().isEmpty()) byWarning.computeIfAbsent(w.device().warning(), k -> new TreeSet<>()).add(w.worker());
@@ -90,25 +91,29 @@ final class RunReport {
         return java.util.Optional.of("warning: " + String.join("; ", parts));
     }
 
-    static Metrics metrics(String job, TrainingConfig c, DistributedTrainer.Result r, long stepsRun, double seconds, long samples, Double accuracy,
-                           int rows, long dropped, TrainJob.CheckpointLog checkpoints, Long resumedFrom, EpochHistory history) {
+    /** What the run's checkpoints cost: how many were written, the seconds spent writing them, the last one's size. */
+    public record CheckpointCosts(int count, double seconds, long lastBytes) {
+    }
+
+    public static Metrics metrics(String job, TrainingConfig c, DistributedTrainer.Result r, long stepsRun, double seconds, long samples, Double accuracy,
+                           int rows, long dropped, CheckpointCosts checkpoints, Long resumedFrom, EpochHistory history) {
         return new Metrics(job, rows, dropped, c.workers(), c.batchPerWorker(), c.epochs(), r.steps(), stepsRun, seconds,
                 stepsRun == 0 ? null : samples / seconds,
                 r.bytesPushed() / Math.max(1, stepsRun), r.server().layout().elements(Label.TRAINABLE),
-                r.server().layout().elements(Label.FROZEN), r.resubmissions(), accuracy, c.optimizer().describe(), checkpoints.count,
-                checkpoints.seconds, checkpoints.lastBytes, resumedFrom, breakdown(r), history.epochs(), history.stepLosses(),
+                r.server().layout().elements(Label.FROZEN), r.resubmissions(), accuracy, c.optimizer().describe(), checkpoints.count(),
+                checkpoints.seconds(), checkpoints.lastBytes(), resumedFrom, breakdown(r), history.epochs(), history.stepLosses(),
                 new ServiceRefusals(r.refusals().connections(), r.refusals().connectionsRefused(), r.refusals().connectionsDisplaced(),
                         r.refusals().connectionsExpired(), r.refusals().callsRefused()));
     }
 
-    static StepBreakdown breakdown(DistributedTrainer.Result r) {
+    public static StepBreakdown breakdown(DistributedTrainer.Result r) {
         List<WorkerBreakdown> workers = r.workerTimes().stream()
                 .map(w -> new WorkerBreakdown(w.worker(), w.executor(), w.times().steps(), w.times().millisPerStep())).toList();
         return new StepBreakdown(r.driverTimes().steps(), r.driverTimes().millisPerStep(), r.taskStartSeconds(), workers);
     }
 
     /** The run's one-line step summary: the workers' parts averaged over workers, then the driver's. */
-    static String stepLine(DistributedTrainer.Result r) {
+    public static String stepLine(DistributedTrainer.Result r) {
         StringBuilder sb = new StringBuilder("per step (ms): workers");
         String sep = " ";
         for (StepTimes.Part p : StepTimes.Part.values()) {
@@ -137,7 +142,7 @@ final class RunReport {
      * The audit of a finished run: {@code checks} compare the written model's frozen parameters with their reference,
      * {@code written} is the written model's flat values, whose frozen shards are fingerprinted here.
      */
-    static Audit audit(DistributedTrainer.Result r, List<FrozenReference.ParamCheck> checks, float[] written, int auditEvery,
+    public static Audit audit(DistributedTrainer.Result r, List<FrozenReference.ParamCheck> checks, float[] written, int auditEvery,
                        List<String> freezePatterns) {
         List<FrozenParameter> params = checks.stream().map(c -> new FrozenParameter(c.name(), c.frozenSincePhase(), c.source(), c.elements(),
                 c.differingElements(), c.identical() ? "identical" : "differs")).toList();
@@ -173,7 +178,7 @@ final class RunReport {
     }
 
     /** Steps as ranges: 1-469, 471, 500-938. */
-    static String ranges(TreeSet<Long> steps) {
+    public static String ranges(TreeSet<Long> steps) {
         StringBuilder sb = new StringBuilder();
         Long from = null;
         Long last = null;

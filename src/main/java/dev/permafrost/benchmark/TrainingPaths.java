@@ -1,4 +1,6 @@
-package dev.permafrost.cli;
+package dev.permafrost.benchmark;
+
+import dev.permafrost.report.RunReport;
 
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezePlan;
@@ -34,20 +36,20 @@ import java.util.Optional;
  * result says how fast the epochs after the warm-up ran, how accurate the model is on the test rows, and whether
  * the frozen parameters kept their bits.
  */
-final class BenchmarkPaths {
+public final class TrainingPaths {
 
     /**
      * What one path measured: the first epoch's seconds (the warm-up; NaN where not measured) and the timed epochs'
      * seconds, the rows an epoch trains on, test accuracy, whether frozen bits were kept, bytes per step and worker.
      */
-    record Measured(double firstEpochSeconds, List<Double> timedSeconds, int rows, double testAccuracy, Optional<Boolean> frozenIdentical,
+    public record Measured(double firstEpochSeconds, List<Double> timedSeconds, int rows, double testAccuracy, Optional<Boolean> frozenIdentical,
                     Optional<Long> bytesPerStepPerWorker, Optional<String> stepLine) {
         /** Samples/s: the median over the timed epochs. */
         double samplesPerSecond() {
             return rows / median(timedSeconds.stream().mapToDouble(Double::doubleValue).toArray());
         }
 
-        static Measured of(List<Double> epochSeconds, int rows, double accuracy, Optional<Boolean> frozenIdentical, Optional<Long> bytes,
+        public static Measured of(List<Double> epochSeconds, int rows, double accuracy, Optional<Boolean> frozenIdentical, Optional<Long> bytes,
                            Optional<String> stepLine) {
             return new Measured(epochSeconds.get(0), List.copyOf(epochSeconds.subList(1, epochSeconds.size())), rows, accuracy,
                     frozenIdentical, bytes, stepLine);
@@ -61,7 +63,7 @@ final class BenchmarkPaths {
     private final int epochs;
 
     /** {@code frozenPattern}: what the frozen case freezes, a block at the bottom of the network. */
-    BenchmarkPaths(ModelSpec spec, String frozenPattern, LabeledData train, LabeledData test, int epochs) {
+    public TrainingPaths(ModelSpec spec, String frozenPattern, LabeledData train, LabeledData test, int epochs) {
         this.spec = spec;
         this.frozenPattern = frozenPattern;
         this.train = train;
@@ -79,7 +81,7 @@ final class BenchmarkPaths {
     }
 
     /** Plain DL4J {@code fit} with {@code blasThreads} BLAS/OpenMP threads; frozen layers through DL4J's own FrozenLayer. */
-    Measured dl4jFit(float[] start, boolean frozen, int batch, int blasThreads) {
+    public Measured dl4jFit(float[] start, boolean frozen, int batch, int blasThreads) {
         threads(blasThreads);
         try {
             MultiLayerNetwork net = spec.build(42, new Adam(1e-3));
@@ -103,7 +105,7 @@ final class BenchmarkPaths {
     }
 
     /** Permafrost on Spark at W=2, each worker taking half the global batch. */
-    Measured permafrost(JavaSparkContext sc, JavaRDD<Example> rows, float[] start, boolean frozen, int batch, boolean featurize,
+    public Measured permafrost(JavaSparkContext sc, JavaRDD<Example> rows, float[] start, boolean frozen, int batch, boolean featurize,
                         List<String> log) {
         FreezeSchedule schedule = FreezeSchedule.constant(frozen ? FreezePlan.freezing(frozenPattern) : FreezePlan.NOTHING_FROZEN);
         TrainingConfig config = new TrainingConfig(2, batch / 2, epochs, 42, OptimizerConfig.Adam.adam(1e-3), schedule,
@@ -137,7 +139,7 @@ final class BenchmarkPaths {
     }
 
     /** BLAS and OpenMP threads of this JVM's ND4J. */
-    static void threads(int n) {
+    public static void threads(int n) {
         Nd4j.factory().blas().setMaxThreads(n);
         Nd4j.getEnvironment().setMaxMasterThreads(n);
     }
@@ -158,7 +160,7 @@ final class BenchmarkPaths {
         }
     }
 
-    static double median(double[] values) {
+    public static double median(double[] values) {
         double[] v = values.clone();
         Arrays.sort(v);
         return v[v.length / 2];

@@ -1,4 +1,4 @@
-package dev.permafrost.cli;
+package dev.permafrost.report;
 
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.Label;
@@ -22,21 +22,21 @@ import java.util.Optional;
  * the server's frozen parameters are compared bit for bit with the values they were frozen with; a difference stops
  * the run there.
  */
-final class EpochHistory implements TrainingListener {
+public final class EpochHistory implements TrainingListener {
     /** At most this many step losses are kept, however long the run (see {@link StepLossSample}). */
-    static final int STEP_LOSS_POINTS = 2000;
+    public static final int STEP_LOSS_POINTS = 2000;
 
     /** The frozen-parameter check of one epoch's end, and the pushes whose fingerprints were checked during it. */
-    record EpochAudit(long pushesChecked, long shardChecks, int frozenParameters, long frozenElements, String result) {
+    public record EpochAudit(long pushesChecked, long shardChecks, int frozenParameters, long frozenElements, String result) {
     }
 
     /** One epoch in metrics.json; {@code epoch} counts from 1; the test scores are absent without test data. */
-    record Epoch(int epoch, double meanLoss, Double testAccuracy, Double testWeightedF1, long samples, double seconds,
+    public record Epoch(int epoch, double meanLoss, Double testAccuracy, Double testWeightedF1, long samples, double seconds,
                  double samplesPerSecond, int frozenParams, int trainableParams, EpochAudit audit) {
     }
 
     /** The sampled step losses in metrics.json: every {@code stride}-th step of the run. */
-    record StepLosses(long stride, int limit, List<StepLossSample.Point> points) {
+    public record StepLosses(long stride, int limit, List<StepLossSample.Point> points) {
     }
 
     private final SparkSession spark;
@@ -46,7 +46,7 @@ final class EpochHistory implements TrainingListener {
     private final List<Epoch> epochs = new ArrayList<>();
     private ParamLabels labels;
 
-    EpochHistory(SparkSession spark, Optional<LabeledData> test, PrintStream out) {
+    public EpochHistory(SparkSession spark, Optional<LabeledData> test, PrintStream out) {
         this.spark = spark;
         this.test = test;
         this.out = out;
@@ -80,16 +80,16 @@ final class EpochHistory implements TrainingListener {
         out.printf(Locale.ROOT, "  epoch %d: %s%s%n", end.epoch() + 1, held, frozen);
     }
 
-    List<Epoch> epochs() {
+    public List<Epoch> epochs() {
         return List.copyOf(epochs);
     }
 
-    StepLosses stepLosses() {
+    public StepLosses stepLosses() {
         return new StepLosses(steps.stride(), STEP_LOSS_POINTS, steps.points());
     }
 
     /** The last epoch's test accuracy: the accuracy of the trained model. */
-    Optional<Double> finalAccuracy() {
+    public Optional<Double> finalAccuracy() {
         return epochs.isEmpty() ? Optional.empty() : Optional.ofNullable(epochs.get(epochs.size() - 1).testAccuracy());
     }
 }

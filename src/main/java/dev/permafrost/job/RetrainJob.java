@@ -1,4 +1,9 @@
-package dev.permafrost.cli;
+package dev.permafrost.job;
+
+import dev.permafrost.report.RunPictures;
+import dev.permafrost.report.EpochHistory;
+import dev.permafrost.report.RetrainReport;
+import dev.permafrost.network.ModelDiff;
 
 import dev.permafrost.data.LabeledData;
 import dev.permafrost.freeze.FreezeSchedule;
@@ -39,10 +44,10 @@ import java.util.regex.Pattern;
  * the current version, checked bit for bit on its frozen parameters, and published as the next version or kept out.
  * Re-running a partition that was decided reports that decision and changes nothing.
  */
-final class RetrainJob {
-    static final int PUBLISHED = 0;
+public final class RetrainJob {
+    public static final int PUBLISHED = 0;
     /** The default exit code when the current version is kept (retrain.kept-exit-code). */
-    static final int KEPT = 3;
+    public static final int KEPT = 3;
     private static final Pattern PARTITION = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9._+-]+");
 
     private RetrainJob() {
@@ -51,7 +56,7 @@ final class RetrainJob {
     /** The retrain settings, checked before Spark starts. */
     private record Settings(String registry, String name, String partition, String dataPath, String holdout, String metric, double tolerance,
                             Optional<String> initialModel, int keptExitCode) {
-        static Settings of(JobSettings s) {
+        public static Settings of(JobSettings s) {
             for (String key : List.of("out", "data.path", "data.test-path", "model.path")) {
                 if (s.optional(key).isPresent()) {
                     throw new IllegalArgumentException(key + " is set, but retrain decides it (the run folder in the registry, the partition's "
@@ -86,9 +91,9 @@ final class RetrainJob {
         }
     }
 
-    static int run(JobSettings s, Function<List<String>, JobSettings> settingsWith, PrintStream out) throws IOException {
+    public static int run(JobSettings s, Function<List<String>, JobSettings> settingsWith, PrintStream out) throws IOException {
         Settings r = Settings.of(s);
-        TrainJob.Plan.of(settingsWith.apply(List.of("out=\"check\"", "data.path=\"check\""))); // the training settings, checked now
+        TrainJob.RunSettings.of(settingsWith.apply(List.of("out=\"check\"", "data.path=\"check\""))); // the training settings, checked now
         String digest = settingsDigest(s);
         SparkSession spark = SparkSessions.start(TrainJob.master(s), "permafrost retrain " + r.partition());
         try {
@@ -109,9 +114,9 @@ final class RetrainJob {
                     r.metric(), currentScore, r.holdout(), r.dataPath());
 
             String runDir = registry.runDir(r.partition());
-            JobSettings train = settingsWith.apply(List.of("model.path=" + SettingsOptions.quote(current.model()), "data.path=" + SettingsOptions.quote(r.dataPath()),
-                    "data.test-path=" + SettingsOptions.quote(r.holdout()), "out=" + SettingsOptions.quote(runDir), "model.replace-head-classes=0"));
-            TrainJob.Finished f = TrainJob.train(spark, train, TrainJob.Plan.of(train), TrainJob.Kind.FINETUNE, TrainJob.Start.FRESH, out);
+            JobSettings train = settingsWith.apply(List.of("model.path=" + JobSettings.quote(current.model()), "data.path=" + JobSettings.quote(r.dataPath()),
+                    "data.test-path=" + JobSettings.quote(r.holdout()), "out=" + JobSettings.quote(runDir), "model.replace-head-classes=0"));
+            TrainJob.Finished f = TrainJob.train(spark, train, TrainJob.RunSettings.of(train), TrainJob.Kind.FINETUNE, TrainJob.Start.FRESH, out);
             files.deleteRecursively(runDir + "/checkpoints"); // a finished run's resume points: not part of a version
             EpochHistory.Epoch last = f.metrics().perEpoch().get(f.metrics().perEpoch().size() - 1);
             double candidate = r.metric().equals("accuracy") ? last.testAccuracy() : last.testWeightedF1();
@@ -124,7 +129,7 @@ final class RetrainJob {
             ModelRegistry.VersionRecord record = new ModelRegistry.VersionRecord(next, current.number(), r.partition(), f.dataPath(), f.rows(),
                     String.format("%016x", f.rowIndexDigest()), r.metric(), candidate, Instant.now().toString(), f.identity().fields());
             if (decision.outcome() == RetrainDecision.Outcome.PUBLISH) history.add(record);
-            RunPictures.write(files, runDir, "retrain " + r.name() + " on " + r.partition(), f.metrics(), f.audit(), train, f.config(), f.network(),
+            RunPictures.write(files, runDir, "retrain " + r.name() + " on " + r.partition(), f.metrics(), f.audit(), train.reportSettings(), f.config(), f.network(),
                     List.of(RetrainReport.decision(decision, current, next, verification), RetrainReport.history(history)));
 
             Run run = new Run(registry, r, digest, current, currentScore, candidate, runDir, decision);
@@ -273,8 +278,8 @@ final class RetrainJob {
     }
 
     /** What makes two runs on a partition the same job: every setting except where it writes and runs. */
-    static String settingsDigest(JobSettings s) {
-        Map<String, String> all = RunPictures.settings(s);
+    public static String settingsDigest(JobSettings s) {
+        Map<String, String> all = s.reportSettings().all();
         for (String key : List.of("out", "master", "overwrite", "retrain.partition", "retrain.initial-model", "retrain.kept-exit-code")) all.remove(key);
         return Sha256.hex(Json.write(all).getBytes(StandardCharsets.UTF_8));
     }

@@ -1,4 +1,4 @@
-package dev.permafrost.cli;
+package dev.permafrost.report;
 
 import dev.permafrost.registry.ModelRegistry;
 import dev.permafrost.registry.RetrainDecision;
@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.Locale;
 
 /** The sections {@code retrain} adds to its report: the decision and the version history. */
-final class RetrainReport {
+public final class RetrainReport {
     private RetrainReport() {
     }
 
-    static ReportPage.Section decision(RetrainDecision d, ModelRegistry.Version current, int next, String verification) {
+    public static ReportPage.Section decision(RetrainDecision d, ModelRegistry.Version current, int next, String verification) {
         boolean publish = d.outcome() == RetrainDecision.Outcome.PUBLISH;
         String html = "<p id=\"decision-outcome\" class=\"" + (publish ? "ok" : "bad") + "\">"
                 + ReportPage.esc(publish ? "Published as v" + next : "Kept " + current.name()) + "</p>\n<table>"
@@ -25,7 +25,7 @@ final class RetrainReport {
         return new ReportPage.Section("decision", "Decision", html);
     }
 
-    static ReportPage.Section history(List<ModelRegistry.VersionRecord> versions) {
+    public static ReportPage.Section history(List<ModelRegistry.VersionRecord> versions) {
         StringBuilder html = new StringBuilder("<table><tr><th>version</th><th>based on</th><th>partition</th><th>rows</th><th>metric</th>"
                 + "<th>score</th><th>published at</th></tr>\n");
         for (ModelRegistry.VersionRecord v : versions) {

@@ -1,4 +1,4 @@
-package dev.permafrost.cli;
+package dev.permafrost.report;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -16,12 +16,12 @@ import java.util.List;
  * The run's chart, drawn with XChart: training loss against epoch (the sampled steps as a thin line, each epoch's mean
  * as a marker) on the left axis, held-out accuracy per epoch on the right.
  */
-final class RunChart {
+public final class RunChart {
     private RunChart() {
     }
 
     /** The chart as PNG bytes, {@code width} x {@code height} pixels. */
-    static byte[] png(List<EpochHistory.Epoch> epochs, List<StepLossSample.Point> steps, String title, int width, int height) {
+    public static byte[] png(List<EpochHistory.Epoch> epochs, List<StepLossSample.Point> steps, String title, int width, int height) {
         System.setProperty("java.awt.headless", "true"); // drawn off-screen: no display on a cluster's driver
         XYChart chart = new XYChartBuilder().width(width).height(height).title(title).xAxisTitle("epoch").yAxisTitle("loss").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);

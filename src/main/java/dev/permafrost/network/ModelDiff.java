@@ -1,4 +1,4 @@
-package dev.permafrost.cli;
+package dev.permafrost.network;
 
 import dev.permafrost.freeze.Label;
 import dev.permafrost.freeze.ParamLabels;
@@ -19,8 +19,8 @@ import java.util.Locale;
  * @param frozenChanged the parameters {@code labels} freezes whose bits differ (or that cannot be compared)
  * @param frozenCount   how many parameters {@code labels} freezes
  */
-record ModelDiff(List<Row> rows, List<String> frozenChanged, int frozenCount) {
-    record Row(String name, String label, String result, String detail) {
+public record ModelDiff(List<Row> rows, List<String> frozenChanged, int frozenCount) {
+    public record Row(String name, String label, String result, String detail) {
     }
 
     /**
@@ -29,7 +29,7 @@ record ModelDiff(List<Row> rows, List<String> frozenChanged, int frozenCount) {
      * make a moved parameter look unchanged. {@code labels} (over {@code b}'s table) only say which names are frozen;
      * a frozen name that DL4J's views of {@code b} do not hold is reported as different.
      */
-    static ModelDiff of(StoredParams a, String before, StoredParams b, String after, ParamLabels labels) {
+    public static ModelDiff of(StoredParams a, String before, StoredParams b, String after, ParamLabels labels) {
         boolean sameType = a.dataType() == b.dataType();
         if (sameType && !a.readable()) {
             throw new IllegalArgumentException(before + " and " + after + " store their parameters as " + a.dataType()

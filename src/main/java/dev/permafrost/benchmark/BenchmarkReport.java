@@ -1,4 +1,4 @@
-package dev.permafrost.cli;
+package dev.permafrost.benchmark;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -16,30 +16,30 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /** BENCHMARKS.md from one benchmark run: every number in it was measured by that run. */
-final class BenchmarkReport {
-    static final String ALL_TRAINABLE = "all trainable";
-    static final String FROZEN = "pretrained.* frozen";
+public final class BenchmarkReport {
+    public static final String ALL_TRAINABLE = "all trainable";
+    public static final String FROZEN = "pretrained.* frozen";
 
     /** The measured paths, in report order. */
-    enum Path {
+    public enum TrainingPath {
         DL4J_1("DL4J `fit`, one JVM, 1 BLAS thread"),
         DL4J_2("DL4J `fit`, one JVM, 2 BLAS threads"),
         ANCHOR("dl4j-spark 1.0.0-M2 `ParameterAveragingTrainingMaster`, Spark local[2], W=2 (anchor)"),
         PERMAFROST("Permafrost, Spark local[2], W=2"),
         FEATURIZED("Permafrost, Spark local[2], W=2, featurize-once");
 
-        final String label;
+        public final String label;
 
-        Path(String label) {
+        TrainingPath(String label) {
             this.label = label;
         }
 
-        static Path dl4j(int threads) {
+        public static TrainingPath dl4j(int threads) {
             return threads == 1 ? DL4J_1 : DL4J_2;
         }
     }
 
-    record Row(Path path, String freezing, int batch, BenchmarkPaths.Measured measured) {
+    public record Row(TrainingPath path, String freezing, int batch, TrainingPaths.Measured measured) {
     }
 
     private final int rows;
@@ -52,7 +52,7 @@ final class BenchmarkReport {
     private final List<String> notes;
     private final Optional<String> kernels;
 
-    BenchmarkReport(int rows, int cnnRows, String cnnSetup, int epochs, int anchorEpochs, boolean anchor, List<Row> results, List<String> notes, Optional<String> kernels) {
+    public BenchmarkReport(int rows, int cnnRows, String cnnSetup, int epochs, int anchorEpochs, boolean anchor, List<Row> results, List<String> notes, Optional<String> kernels) {
         this.rows = rows;
         this.cnnRows = cnnRows;
         this.cnnSetup = cnnSetup;
@@ -67,16 +67,16 @@ final class BenchmarkReport {
     /** The better of the two DL4J {@code fit} rows of the same batch and freezing. */
     private double baseline(Row r) {
         return results.stream().filter(b -> b.batch() == r.batch() && b.freezing().equals(r.freezing())
-                        && (b.path() == Path.DL4J_1 || b.path() == Path.DL4J_2))
+                        && (b.path() == TrainingPath.DL4J_1 || b.path() == TrainingPath.DL4J_2))
                 .mapToDouble(b -> b.measured().samplesPerSecond()).max().orElse(Double.NaN);
     }
 
     private Optional<Double> anchorRate(Row r) {
-        return results.stream().filter(b -> b.batch() == r.batch() && b.freezing().equals(r.freezing()) && b.path() == Path.ANCHOR)
+        return results.stream().filter(b -> b.batch() == r.batch() && b.freezing().equals(r.freezing()) && b.path() == TrainingPath.ANCHOR)
                 .map(b -> b.measured().samplesPerSecond()).findFirst();
     }
 
-    String markdown() {
+    public String markdown() {
         StringBuilder sb = new StringBuilder("# Benchmarks\n\n");
         sb.append(String.format(Locale.ROOT, "Written by `deploy/permafrost benchmark` in one run: Fashion-MNIST classes 5-9, %,d training rows "
                         + "per epoch, the demo network (Dense 784-256, BatchNorm, Dense 256-128, Output 5), Adam lr 1e-3. Every path "
@@ -106,7 +106,7 @@ final class BenchmarkReport {
         sb.append("\n## Where a Permafrost step's time goes\n\nThe run's own per-step breakdown (metrics.json records the same), per row above:\n\n");
         for (Row r : results) {
             r.measured().stepLine().ifPresent(line -> sb.append("- batch ").append(r.batch()).append(", ").append(r.freezing())
-                    .append(r.path() == Path.FEATURIZED ? ", featurize-once" : "").append(": ").append(line).append('\n'));
+                    .append(r.path() == TrainingPath.FEATURIZED ? ", featurize-once" : "").append(": ").append(line).append('\n'));
         }
         if (!notes.isEmpty()) {
             sb.append("\nFeaturize-once, as the runs logged it:\n\n");
@@ -120,7 +120,7 @@ final class BenchmarkReport {
      * The JMH results of the kernel benchmark as a table: per shard size, each kernel's throughput and Permafrost's
      * kernels against ND4J's Adam updater op (above 1.00: Permafrost is faster).
      */
-    static String kernelTable(java.nio.file.Path jmhJson) {
+    public static String kernelTable(Path jmhJson) {
         String json;
         try {
             json = Files.readString(jmhJson, StandardCharsets.UTF_8);
@@ -164,10 +164,10 @@ final class BenchmarkReport {
     }
 
     /** The heading of the hand-kept record of changes and their effects, which a rewrite keeps as it is. */
-    static final String CHANGE_LOG = "## Changes, predicted and measured";
+    public static final String CHANGE_LOG = "## Changes, predicted and measured";
 
     /** The existing report's change record (from its heading to the end), or nothing. */
-    static String keptChangeLog(java.nio.file.Path report) {
+    public static String keptChangeLog(Path report) {
         try {
             if (!Files.exists(report)) return "";
             String old = Files.readString(report, StandardCharsets.UTF_8);

@@ -1,4 +1,4 @@
-package dev.permafrost.cli;
+package dev.permafrost.report;
 
 import dev.permafrost.freeze.Label;
 import dev.permafrost.freeze.ParamLabels;
@@ -11,12 +11,12 @@ import java.util.Locale;
 import java.util.Optional;
 
 /** Progress lines for people: a line every tenth of an epoch or every few seconds, and one per freeze transition. */
-final class ProgressPrinter implements TrainingListener {
+public final class ProgressPrinter implements TrainingListener {
     private final PrintStream out;
     private final int epochs;
     private long lastPrint;
 
-    ProgressPrinter(PrintStream out, int epochs) {
+    public ProgressPrinter(PrintStream out, int epochs) {
         this.out = out;
         this.epochs = epochs;
     }
@@ -52,7 +52,7 @@ final class ProgressPrinter implements TrainingListener {
                 end.droppedRows() > 0 ? " (" + end.droppedRows() + " rows after the last full global batch left out of this epoch)" : "");
     }
 
-    static String eta(double seconds) {
+    public static String eta(double seconds) {
         long s = Math.round(seconds);
         return s >= 60 ? (s / 60) + "m" + String.format("%02d", s % 60) + "s" : s + "s";
     }

@@ -1,4 +1,10 @@
-package dev.permafrost.cli;
+package dev.permafrost.job;
+
+import dev.permafrost.report.RunReport;
+import dev.permafrost.report.RunPictures;
+import dev.permafrost.report.EpochHistory;
+import dev.permafrost.report.ProgressPrinter;
+import dev.permafrost.train.Listeners;
 
 import dev.permafrost.checkpoint.CheckpointStore;
 import dev.permafrost.data.LabeledData;
@@ -34,16 +40,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /** A distributed training job (pretrain or finetune) from its settings to model.zip, metrics.json and audit.json. */
-final class TrainJob {
-    enum Kind { PRETRAIN, FINETUNE }
+public final class TrainJob {
+    public enum Kind { PRETRAIN, FINETUNE }
 
     /** How to begin: resume automatically from a checkpoint when there is one, insist on it, or start over. */
-    enum Start {
+    public enum Start {
         AUTO, RESUME, FRESH;
 
-        static Start of(JobOptions o) {
-            if (o.resume && o.fresh) throw new IllegalArgumentException("--resume and --fresh contradict each other: pick one");
-            return o.resume ? RESUME : o.fresh ? FRESH : AUTO;
+        public static Start of(boolean resume, boolean fresh) {
+            if (resume && fresh) throw new IllegalArgumentException("--resume and --fresh contradict each other: pick one");
+            return resume ? RESUME : fresh ? FRESH : AUTO;
         }
     }
 
@@ -55,8 +61,8 @@ final class TrainJob {
     }
 
     /** The settings a run checks before Spark starts. */
-    record Plan(String outDir, TrainingConfig config, String dataPath, int checkpointEvery, int maxTries, boolean featurizeOnce) {
-        static Plan of(JobSettings s) {
+    public record RunSettings(String outDir, TrainingConfig config, String dataPath, int checkpointEvery, int maxTries, boolean featurizeOnce) {
+        public static RunSettings of(JobSettings s) {
             String outDir = s.required("out", "--out DIR");
             TrainingConfig config = s.training();
             String dataPath = s.required("data.path", "--data PATH");
@@ -64,19 +70,19 @@ final class TrainJob {
             int maxTries = atLeast(s, "train.max-epoch-attempts", 1);
             boolean featurizeOnce = s.root().getBoolean("train.featurize-once");
             CheckpointStore.requireKeep(s.root().getInt("train.keep-checkpoints"));
-            return new Plan(outDir, config, dataPath, checkpointEvery, maxTries, featurizeOnce);
+            return new RunSettings(outDir, config, dataPath, checkpointEvery, maxTries, featurizeOnce);
         }
     }
 
     /** What a finished run wrote and computed, for jobs built on training (retrain). */
-    record Finished(int exitCode, RunReport.Metrics metrics, RunReport.Audit audit, JobIdentity identity, TrainingConfig config,
+    public record Finished(int exitCode, RunReport.Metrics metrics, RunReport.Audit audit, JobIdentity identity, TrainingConfig config,
                     Network network, String dataPath, int rows, long rowIndexDigest) {
     }
 
-    static int run(JobSettings s, Kind kind, Start start, PrintStream out) throws IOException {
+    public static int run(JobSettings s, Kind kind, Start start, PrintStream out) throws IOException {
         // Settings first, then the model, the plan and the data: every input is known good before anything already
         // written (checkpoints, an earlier run's outputs) is touched, and before the first step.
-        Plan plan = Plan.of(s);
+        RunSettings plan = RunSettings.of(s);
         SparkSession spark = SparkSessions.start(master(s), "permafrost " + kind.name().toLowerCase(Locale.ROOT));
         try {
             return train(spark, s, plan, kind, start, out).exitCode();
@@ -86,7 +92,7 @@ final class TrainJob {
     }
 
     /** One training run on a running Spark: from the plan to model.zip, metrics.json, audit.json, chart.png and report.html. */
-    static Finished train(SparkSession spark, JobSettings s, Plan plan, Kind kind, Start start, PrintStream out) throws IOException {
+    public static Finished train(SparkSession spark, JobSettings s, RunSettings plan, Kind kind, Start start, PrintStream out) throws IOException {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         HadoopFiles files = new HadoopFiles(sc.hadoopConfiguration());
         // The lock is also the probe that --out can be written: taken before anything is read or trained.
@@ -116,7 +122,7 @@ final class TrainJob {
         if (!removed.isEmpty()) out.println("removed " + removed.size() + " leftovers of interrupted runs: " + String.join(", ", removed));
     }
 
-    private static Finished trainLocked(SparkSession spark, JavaSparkContext sc, HadoopFiles files, JobSettings s, Plan plan, Kind kind,
+    private static Finished trainLocked(SparkSession spark, JavaSparkContext sc, HadoopFiles files, JobSettings s, RunSettings plan, Kind kind,
                                         Start start, PrintStream out) throws IOException {
         String outDir = plan.outDir();
         TrainingConfig config = plan.config();
@@ -200,11 +206,11 @@ final class TrainJob {
         float[] writtenFlat = written.paramsCopy();
         var checks = result.frozenReference().check(written);
         RunReport.Metrics metrics = RunReport.metrics(kind.name().toLowerCase(Locale.ROOT), config, result, stepsRun, seconds, samples,
-                accuracy.orElse(null), train.count(), train.dropped(), checkpoints, resume.map(TrainState::version).orElse(null), history);
+                accuracy.orElse(null), train.count(), train.dropped(), checkpoints.costs(), resume.map(TrainState::version).orElse(null), history);
         RunReport.Audit audit = RunReport.audit(result, checks, writtenFlat, config.auditEvery(),
                 s.root().getStringList("freeze.patterns"));
         files.write(outDir, "audit.json", json(audit));
-        boolean chart = RunPictures.write(files, outDir, kind.name().toLowerCase(Locale.ROOT) + " " + outDir, metrics, audit, s, config,
+        boolean chart = RunPictures.write(files, outDir, kind.name().toLowerCase(Locale.ROOT) + " " + outDir, metrics, audit, s.reportSettings(), config,
                 result.network(), List.of());
         files.write(outDir, "metrics.json", json(metrics)); // last: its presence marks the run finished
         out.println("wrote " + outDir + "/model.zip, audit.json, " + (chart ? "chart.png, " : "") + "report.html and metrics.json"
@@ -313,13 +319,17 @@ final class TrainJob {
     static final class CheckpointLog {
         private final CheckpointStore store;
         private final PrintStream out;
-        int count;
-        double seconds;
-        long lastBytes;
+        private int count;
+        private double seconds;
+        private long lastBytes;
 
         CheckpointLog(CheckpointStore store, PrintStream out) {
             this.store = store;
             this.out = out;
+        }
+
+        RunReport.CheckpointCosts costs() {
+            return new RunReport.CheckpointCosts(count, seconds, lastBytes);
         }
 
         void write(TrainState state) {
@@ -334,7 +344,7 @@ final class TrainJob {
         }
     }
 
-    static Optional<String> master(JobSettings s) {
+    public static Optional<String> master(JobSettings s) {
         return SparkSessions.masterFor(s.optional("master"));
     }
 
@@ -369,7 +379,7 @@ final class TrainJob {
         return new StartingModel(classes > 0 ? n.replaceHead(classes, seed) : n, Optional.of(sha));
     }
 
-    static DatasetInput.Spec dataSpec(JobSettings s, String path, Network network) {
+    public static DatasetInput.Spec dataSpec(JobSettings s, String path, Network network) {
         String badRows = s.root().getString("data.bad-rows");
         if (!badRows.equals("fail") && !badRows.equals("drop")) {
             throw new IllegalArgumentException("data.bad-rows = '" + badRows + "'; choose fail or drop");
@@ -379,7 +389,7 @@ final class TrainJob {
                 badRows.equals("drop"));
     }
 
-    static byte[] json(Object record) {
+    public static byte[] json(Object record) {
         return Json.write(record).getBytes(StandardCharsets.UTF_8);
     }
 }

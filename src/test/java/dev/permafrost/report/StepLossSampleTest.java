@@ -1,4 +1,5 @@
-package dev.permafrost.cli;
+package dev.permafrost.report;
+
 
 import org.junit.jupiter.api.Test;
 
