@@ -3,7 +3,7 @@ package dev.permafrost.report;
 
 import dev.permafrost.freeze.Label;
 import dev.permafrost.ps.StepTimes;
-import dev.permafrost.ps.rpc.AuditRecord;
+import dev.permafrost.ps.AuditRecord;
 import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.shard.Shard;
 import dev.permafrost.train.DistributedTrainer;

@@ -5,7 +5,7 @@ import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Network;
 import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.ps.StepTimes;
-import dev.permafrost.ps.rpc.AuditRecord;
+import dev.permafrost.ps.AuditRecord;
 import dev.permafrost.ps.rpc.ConnectionGate;
 import dev.permafrost.ps.rpc.ParameterGrpcService;
 import dev.permafrost.ps.rpc.Secrets;

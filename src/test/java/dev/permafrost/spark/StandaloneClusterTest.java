@@ -7,7 +7,7 @@ import dev.permafrost.model.FashionMlp;
 import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Network;
 import dev.permafrost.optim.OptimizerConfig;
-import dev.permafrost.ps.rpc.AuditRecord;
+import dev.permafrost.ps.AuditRecord;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;
 import dev.permafrost.testing.RawBits;

@@ -1,6 +1,9 @@
 package dev.permafrost.ps.rpc;
 
+import dev.permafrost.ps.AuditRecord;
+import dev.permafrost.ps.GatePush;
 import dev.permafrost.ps.ParameterServer;
+import dev.permafrost.ps.StepGate;
 import dev.permafrost.ps.StepTimes;
 import dev.permafrost.ps.WorkerPush;
 import dev.permafrost.shard.CheckFailedException;
@@ -19,11 +22,8 @@ import io.grpc.stub.StreamObserver;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -40,28 +40,20 @@ public final class ParameterGrpcService implements AutoCloseable {
     private final ParameterServer core;
     private final int workers;
     private final Server server;
-    private final ConnectionGate gate;
+    private final ConnectionGate connections;
     private final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup boss;
     private final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup transport;
-    private final Map<Integer, Pending> pending = new TreeMap<>();
     private final AtomicLong bytesPushed = new AtomicLong();
     private final AtomicLong pushes = new AtomicLong();
-    private int phase;
-    private int submission;
-    private final FingerprintAudit audit;
-    private volatile Optional<CheckFailedException> failure = Optional.empty();
+    /** The step's rules: submissions, phases, pending pushes, attempts, the fingerprint audit, the W-th push. */
+    private final StepGate<StreamObserver<byte[]>> steps;
     private volatile java.util.function.Consumer<ParameterServer.StepReport> onStep = r -> { };
     /** The driver's share of every step; guarded by this service's lock. */
     private final StepTimes.Clock clock = new StepTimes.Clock();
-    /** When the step being gathered got its first push. */
-    private long firstPushAt;
     /** From each submission to its first pull: routing rows, shipping the model, starting tasks and building networks. */
     private long submittedAt;
     private boolean firstPullSeen = true;
     private long taskStartNanos;
-
-    private record Pending(Messages.Push push, StreamObserver<byte[]> reply) {
-    }
 
     /**
      * How the service runs.
@@ -105,7 +97,7 @@ public final class ParameterGrpcService implements AutoCloseable {
     private ParameterGrpcService(ParameterServer core, Settings settings) throws IOException {
         this.core = core;
         this.workers = settings.workers();
-        this.audit = new FingerprintAudit(settings.auditEvery(), core.frozenFingerprints());
+        this.steps = new StepGate<>(core, settings.workers(), settings.auditEvery());
         ServerServiceDefinition service = ServerServiceDefinition.builder(Rpc.SERVICE)
                 .addMethod(Rpc.PULL, ServerCalls.asyncUnaryCall(this::pull))
                 .addMethod(Rpc.PUSH, ServerCalls.asyncUnaryCall(this::push))
@@ -113,17 +105,17 @@ public final class ParameterGrpcService implements AutoCloseable {
         // Handlers run on the transport's own threads: they only check, record and, on a step's last push, compute the
         // step; handing each call to another thread first cost a thread switch per call on small machines.
         // Connections pass the gate at accept (caps, authentication deadline) on NIO event loops of the service's own.
-        this.gate = new ConnectionGate(ConnectionGate.Limits.forWorkers(settings.workers(), settings.authDeadline().toNanos()), System::nanoTime,
+        this.connections = new ConnectionGate(ConnectionGate.Limits.forWorkers(settings.workers(), settings.authDeadline().toNanos()), System::nanoTime,
                 System.err::println, TimeUnit.SECONDS.toNanos(10));
         this.boss = new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(1);
         this.transport = new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(2 * Runtime.getRuntime().availableProcessors());
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(settings.host(), settings.port()))
-                .channelFactory(() -> new GatedServerChannel(gate))
+                .channelFactory(() -> new GatedServerChannel(connections))
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(transport)
                 .directExecutor()
                 .maxInboundMessageSize(settings.maxMessageBytes(core.layout().shards().size()))
-                .addService(ServerInterceptors.intercept(service, new SecretCheck(settings.secret(), gate)));
+                .addService(ServerInterceptors.intercept(service, new SecretCheck(settings.secret(), connections)));
         if (settings.tls().enabled()) builder.sslContext(settings.tls().server());
         this.server = builder.build().start();
     }
@@ -151,9 +143,7 @@ public final class ParameterGrpcService implements AutoCloseable {
      * Moves to the next freeze phase after the core was relabelled: pushes of the old phase are refused from now on.
      */
     public synchronized void startPhase(int newPhase) {
-        if (!pending.isEmpty()) throw new IllegalStateException("cannot change phase with " + pending.size() + " pushes waiting");
-        this.phase = newPhase;
-        audit.startPhase(core.frozenFingerprints());
+        steps.startPhase(newPhase);
     }
 
     /** Called after every step, on the thread that completed it: keep it short. */
@@ -166,25 +156,24 @@ public final class ParameterGrpcService implements AutoCloseable {
      * (their tasks end instead of holding task slots), and calls from older submissions are refused from now on.
      */
     public void startSubmission(int newSubmission) {
+        List<StreamObserver<byte[]>> waiting;
         synchronized (this) {
-            if (newSubmission <= submission && newSubmission != 0) {
-                throw new IllegalArgumentException("submission " + newSubmission + " is not after " + submission);
-            }
-            submission = newSubmission;
+            waiting = steps.startSubmission(newSubmission);
             submittedAt = System.nanoTime();
             firstPullSeen = false;
         }
-        abortWaiting(Status.ABORTED.withDescription("superseded by submission " + newSubmission).asRuntimeException());
+        StatusRuntimeException superseded = Status.ABORTED.withDescription("superseded by submission " + newSubmission).asRuntimeException();
+        for (var reply : waiting) respond(reply, null, superseded);
     }
 
     /** Why the job must stop; empty while it may go on. */
     public Optional<CheckFailedException> failure() {
-        return failure;
+        return steps.failure();
     }
 
     /** Every push whose frozen fingerprints were checked and matched. */
     public List<AuditRecord> audits() {
-        return audit.passed();
+        return steps.audits();
     }
 
     public long bytesPushed() {
@@ -199,9 +188,7 @@ public final class ParameterGrpcService implements AutoCloseable {
         try {
             Messages.Pull pull = Messages.decodePull(request);
             synchronized (this) {
-                requireHealthy();
-                requireSubmission(pull.submission(), pull.worker());
-                requirePhase(pull.phase(), pull.worker());
+                steps.requireCurrent(pull.submission(), pull.phase(), pull.worker());
                 if (!firstPullSeen) {
                     firstPullSeen = true;
                     taskStartNanos += System.nanoTime() - submittedAt;
@@ -209,101 +196,74 @@ public final class ParameterGrpcService implements AutoCloseable {
                 reply.onNext(encodeTrainableValues());
             }
             reply.onCompleted();
-        } catch (StatusRuntimeException e) {
-            reply.onError(e);
         } catch (RuntimeException e) {
-            reply.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            reply.onError(status(e));
         }
     }
 
+    /**
+     * Hands a push to the gate; on the step's W-th push, times the step, encodes the answer once and answers every push
+     * of the step with it. The transport's part only: what a push may do is the gate's.
+     */
     private void push(byte[] request, StreamObserver<byte[]> reply) {
-        List<Pending> ready = null;
+        StepGate.Outcome<StreamObserver<byte[]>> outcome;
         byte[] answer = null;
-        StatusRuntimeException error = null;
+        int attempt;
         try {
             Messages.Push received = Messages.decodePush(request);
-            Messages.PushHeader push = received.header();
+            Messages.PushHeader h = received.header();
+            attempt = h.taskAttempt();
             bytesPushed.addAndGet(request.length);
             pushes.incrementAndGet();
+            GatePush push = new GatePush(h.worker(), h.submission(), h.taskAttempt(), h.version(), h.phase(), h.executor(), h.fingerprints(),
+                    new WorkerPush(h.worker(), h.version(), h.samples(), h.lossSum(), received.gradientSums()));
             synchronized (this) {
-                requireHealthy();
-                requireSubmission(push.submission(), push.worker());
-                requirePhase(push.phase(), push.worker());
-                if (push.worker() < 0 || push.worker() >= workers) {
-                    throw Status.INVALID_ARGUMENT.withDescription("worker " + push.worker() + " is outside 0.." + (workers - 1)).asRuntimeException();
-                }
-                if (push.version() != core.version()) {
-                    throw Status.ABORTED.withDescription("worker " + push.worker() + " pushed for version " + push.version()
-                            + "; the server is at version " + core.version() + ": pull and continue from there").asRuntimeException();
-                }
-                Pending previous = pending.get(push.worker());
-                if (previous != null) {
-                    if (push.taskAttempt() <= previous.push().header().taskAttempt()) {
-                        throw failJob("worker " + push.worker() + " (" + push.executor() + ") pushed twice for step " + (core.version() + 1)
-                                + " in submission " + submission + ": a worker pushes once per step");
-                    }
-                    // Spark restarted the barrier stage: the new attempt's push replaces the one the failed attempt left waiting.
-                    pending.remove(push.worker());
-                    respond(previous.reply(), null, Status.ABORTED.withDescription("superseded by task attempt " + push.taskAttempt())
-                            .asRuntimeException());
-                }
-                Optional<CheckFailedException> failed = audit.check(push, core.version() + 1, core.layout(), phase);
-                if (failed.isPresent()) throw failJob(failed.get());
-                if (pending.isEmpty()) firstPushAt = System.nanoTime();
-                pending.put(push.worker(), new Pending(received, reply));
-                if (pending.size() == workers) {
-                    ready = new ArrayList<>(pending.values());
-                    pending.clear();
-                    try {
-                        clock.lap(StepTimes.Part.WAIT_FOR_WORKERS, firstPushAt);
-                        ParameterServer.StepReport report = core.step(toWorkerPushes(ready));
-                        clock.add(StepTimes.Part.SUM, report.sumNanos());
-                        clock.add(StepTimes.Part.OPTIMIZER, report.optimizerNanos());
-                        long encodeFrom = System.nanoTime();
-                        answer = encodeTrainableValues();
-                        long encoded = clock.lap(StepTimes.Part.ENCODE_ANSWER, encodeFrom);
-                        onStep.accept(report);
-                        clock.lap(StepTimes.Part.CHECKPOINT_SNAPSHOT, encoded);
-                        clock.countStep();
-                    } catch (RuntimeException e) {
-                        CheckFailedException check = e instanceof CheckFailedException c ? c : new CheckFailedException(e.getMessage());
-                        failure = Optional.of(check);
-                        error = Status.FAILED_PRECONDITION.withDescription(check.getMessage()).asRuntimeException();
-                    }
+                outcome = steps.push(push, reply);
+                if (outcome.report().isPresent()) {
+                    ParameterServer.StepReport report = outcome.report().get();
+                    clock.lap(StepTimes.Part.WAIT_FOR_WORKERS, outcome.firstPushNanos());
+                    clock.add(StepTimes.Part.SUM, report.sumNanos());
+                    clock.add(StepTimes.Part.OPTIMIZER, report.optimizerNanos());
+                    long encodeFrom = System.nanoTime();
+                    answer = encodeTrainableValues();
+                    long encoded = clock.lap(StepTimes.Part.ENCODE_ANSWER, encodeFrom);
+                    onStep.accept(report);
+                    clock.lap(StepTimes.Part.CHECKPOINT_SNAPSHOT, encoded);
+                    clock.countStep();
                 }
             }
-        } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) abortWaiting(e);
-            reply.onError(e);
-            return;
         } catch (RuntimeException e) {
-            reply.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            StatusRuntimeException status = status(e);
+            // The job cannot go on (a failed check, another freeze phase): no waiting push may wait for a step.
+            if (status.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) abortWaiting(status);
+            reply.onError(status);
             return;
         }
-        if (ready != null) {
-            for (Pending p : ready) respond(p.reply(), answer, error);
+        StatusRuntimeException superseded = Status.ABORTED.withDescription("superseded by task attempt " + attempt).asRuntimeException();
+        for (var r : outcome.superseded()) respond(r, null, superseded);
+        StatusRuntimeException failed = outcome.stepFailure()
+                .map(f -> Status.FAILED_PRECONDITION.withDescription(f.getMessage()).asRuntimeException()).orElse(null);
+        for (var r : outcome.ready()) respond(r, answer, failed);
+    }
+
+    /** The status a refused or failed call gets: a failed check stops the job; a stale call is aborted; the rest are invalid. */
+    private static StatusRuntimeException status(RuntimeException e) {
+        if (e instanceof StatusRuntimeException s) return s;
+        if (e instanceof CheckFailedException) return Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+        if (e instanceof StepGate.Refused r) {
+            Status code = switch (r.kind()) {
+                case STALE -> Status.ABORTED;
+                case PHASE -> Status.FAILED_PRECONDITION;
+                case INVALID -> Status.INVALID_ARGUMENT;
+            };
+            return code.withDescription(e.getMessage()).asRuntimeException();
         }
-    }
-
-    private StatusRuntimeException failJob(String message) {
-        return failJob(new CheckFailedException(message));
-    }
-
-    /** Records why the job must stop and refuses this call; later calls are refused by {@link #requireHealthy()}. */
-    private StatusRuntimeException failJob(CheckFailedException why) {
-        failure = Optional.of(why);
-        String message = why.getMessage();
-        return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException();
+        return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
     }
 
     /** Answers every waiting push with {@code e}, so no task stays blocked on a step that will not come. */
     private void abortWaiting(StatusRuntimeException e) {
-        List<Pending> waiting;
-        synchronized (this) {
-            waiting = new ArrayList<>(pending.values());
-            pending.clear();
-        }
-        for (Pending p : waiting) respond(p.reply(), null, e);
+        for (var reply : steps.drain()) respond(reply, null, e);
     }
 
     private static void respond(StreamObserver<byte[]> reply, byte[] answer, StatusRuntimeException error) {
@@ -319,28 +279,10 @@ public final class ParameterGrpcService implements AutoCloseable {
         }
     }
 
-    private void requireHealthy() {
-        if (failure.isPresent()) throw Status.FAILED_PRECONDITION.withDescription(failure.get().getMessage()).asRuntimeException();
-    }
-
-    private void requireSubmission(int presented, int worker) {
-        if (presented != submission) {
-            throw Status.ABORTED.withDescription("worker " + worker + " belongs to submission " + presented + "; the driver is now at "
-                    + "submission " + submission).asRuntimeException();
-        }
-    }
-
-    private void requirePhase(int p, int worker) {
-        if (p != phase) {
-            throw Status.FAILED_PRECONDITION.withDescription("worker " + worker + " is in freeze phase " + p + ", the server in phase "
-                    + phase).asRuntimeException();
-        }
-    }
-
     /** The current version's answer: the core's packed values copied once, into the message. */
     private byte[] encodeTrainableValues() {
         long version = core.version();
-        return core.readTrainableValues(values -> Messages.encodeTrainableValues(version, phase, values));
+        return core.readTrainableValues(values -> Messages.encodeTrainableValues(version, steps.phase(), values));
     }
 
     /** Time from submitting each epoch's tasks to the first of them pulling, summed over submissions. */
@@ -353,14 +295,6 @@ public final class ParameterGrpcService implements AutoCloseable {
         return clock.total();
     }
 
-    private static List<WorkerPush> toWorkerPushes(List<Pending> ready) {
-        List<WorkerPush> out = new ArrayList<>(ready.size());
-        for (Pending p : ready) {
-            Messages.PushHeader push = p.push().header();
-            out.add(new WorkerPush(push.worker(), push.version(), push.samples(), push.lossSum(), p.push().gradientSums()));
-        }
-        return out;
-    }
 
     @Override
     public void close() {
@@ -377,33 +311,32 @@ public final class ParameterGrpcService implements AutoCloseable {
 
     /** What the connection gate refused so far. */
     public ConnectionGate.Refusals refusals() {
-        return gate.refusals();
+        return connections.refusals();
     }
 
     /** Connections held now (workers', and others' until their authentication deadline). */
     public int connectionsHeld() {
-        return gate.held();
+        return connections.held();
     }
 
     /** Refuses every call that does not present the job's secret. */
     private static final class SecretCheck implements ServerInterceptor {
         private final String secret;
+        private final ConnectionGate connections;
 
-        private final ConnectionGate gate;
-
-        SecretCheck(String secret, ConnectionGate gate) {
+        SecretCheck(String secret, ConnectionGate connections) {
             if (secret == null || secret.length() < 16) throw new IllegalArgumentException("the job secret must have at least 16 characters");
             this.secret = secret;
-            this.gate = gate;
+            this.connections = connections;
         }
 
         @Override
         public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
             java.net.SocketAddress peer = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
             if (Secrets.matches(secret, headers.get(Rpc.SECRET))) {
-                gate.authenticated(peer);
+                connections.authenticated(peer);
             } else {
-                gate.refusedCall(peer, "wrong or missing job secret");
+                connections.refusedCall(peer, "wrong or missing job secret");
                 call.close(Status.UNAUTHENTICATED.withDescription("wrong or missing job secret"), new Metadata());
                 return new ServerCall.Listener<>() {
                 };

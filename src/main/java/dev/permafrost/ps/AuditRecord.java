@@ -1,4 +1,4 @@
-package dev.permafrost.ps.rpc;
+package dev.permafrost.ps;
 
 /** One push whose frozen fingerprints all matched: which executor and worker, at which step, how many shards. */
 public record AuditRecord(String executor, int worker, long step, int shardsChecked) {

@@ -1,4 +1,4 @@
-package dev.permafrost.ps.rpc;
+package dev.permafrost.ps;
 
 import dev.permafrost.shard.CheckFailedException;
 import dev.permafrost.shard.Fingerprint;
@@ -33,7 +33,7 @@ final class FingerprintAudit {
     }
 
     /** Why {@code push}, for {@code step}, fails the job; empty when it passes (and is then recorded). */
-    Optional<CheckFailedException> check(Messages.PushHeader push, long step, ShardLayout layout, int phase) {
+    Optional<CheckFailedException> check(GatePush push, long step, ShardLayout layout, int phase) {
         boolean required = auditEvery <= 1 || step % auditEvery == 0;
         int sent = push.fingerprints().size();
         if (!canonical.isEmpty() && (required || sent > 0) && !push.fingerprints().keySet().equals(canonical.keySet())) {
