@@ -18,7 +18,6 @@ import java.util.TreeMap;
 /** BENCHMARKS.md from one benchmark run: every number in it was measured by that run. */
 public final class BenchmarkReport {
     public static final String ALL_TRAINABLE = "all trainable";
-    public static final String FROZEN = "pretrained.* frozen";
 
     /** The measured paths, in report order. */
     public enum TrainingPath {

@@ -131,9 +131,8 @@ public final class TrainingPaths {
         for (int p = 0; p < table.size(); p++) {
             if (!labels.isFrozen(p)) continue;
             var param = table.get(p);
-            for (long i = param.offset(); i < param.end(); i++) {
-                if (Float.floatToRawIntBits(start[(int) i]) != Float.floatToRawIntBits(end[(int) i])) return false;
-            }
+            int off = Math.toIntExact(param.offset());
+            if (dev.permafrost.shard.RawBits.firstDifference(start, off, end, off, Math.toIntExact(param.length())) >= 0) return false;
         }
         return true;
     }

@@ -220,9 +220,7 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
             for (int i = 0; i < rows; i++) {
                 float[] a = reference.getRow(order[i]).dup().data().asFloat();
                 float[] b = other.getRow(i).dup().data().asFloat();
-                for (int j = 0; j < a.length; j++) {
-                    if (Float.floatToRawIntBits(a[j]) != Float.floatToRawIntBits(b[j])) return false;
-                }
+                if (!dev.permafrost.shard.RawBits.identical(a, b)) return false;
             }
         }
         return true;

@@ -17,7 +17,7 @@ import java.util.Optional;
  * all of them on every step the audit covers, every one equal to the canonical fingerprint; and the record of each
  * push that passed, for audit.json.
  */
-final class FingerprintAudit {
+public final class FingerprintAudit {
     private final int auditEvery;
     private volatile Map<Integer, Long> canonical;
     private final List<AuditRecord> passed = Collections.synchronizedList(new ArrayList<>());
@@ -27,6 +27,15 @@ final class FingerprintAudit {
         this.canonical = Map.copyOf(canonical);
     }
 
+    /**
+     * The audit-step rule, written once: a push for {@code step} must carry every frozen fingerprint when the audit
+     * runs on every step ({@code auditEvery <= 1}) or the step is divisible by {@code auditEvery}. Workers add their
+     * first and last push of a task.
+     */
+    public static boolean required(int auditEvery, long step) {
+        return auditEvery <= 1 || step % auditEvery == 0;
+    }
+
     /** A new freeze phase: its frozen shards' canonical fingerprints. */
     void startPhase(Map<Integer, Long> phaseCanonical) {
         canonical = Map.copyOf(phaseCanonical);
@@ -34,7 +43,7 @@ final class FingerprintAudit {
 
     /** Why {@code push}, for {@code step}, fails the job; empty when it passes (and is then recorded). */
     Optional<CheckFailedException> check(GatePush push, long step, ShardLayout layout, int phase) {
-        boolean required = auditEvery <= 1 || step % auditEvery == 0;
+        boolean required = required(auditEvery, step);
         int sent = push.fingerprints().size();
         if (!canonical.isEmpty() && (required || sent > 0) && !push.fingerprints().keySet().equals(canonical.keySet())) {
             return Optional.of(new CheckFailedException("worker " + push.worker() + " (" + push.executor() + ") sent fingerprints of "

@@ -60,13 +60,11 @@ public final class ParameterServer {
     /** A server at version 0 with fresh optimizer state. */
     public ParameterServer(ShardLayout layout, float[] initialFlat, OptimizerConfig optimizer) {
         this(layout, initialFlat, optimizer, 0);
-        int at = 0;
-        for (Shard s : trainableLayout.shards()) {
+        trainableLayout.walk((s, at) -> {
             System.arraycopy(initialFlat, s.start(), packed, at, s.length());
             ShardTransform t = transform(s);
             trainable.put(s.index(), new TrainableShard(s, packed, at, t, t.init(s.length())));
-            at += s.length();
-        }
+        });
     }
 
     /**
@@ -81,13 +79,11 @@ public final class ParameterServer {
                 throw new IllegalArgumentException("saved optimizer state for frozen " + s.describe() + ": frozen shards have none");
             }
         }
-        int at = 0;
-        for (Shard s : server.trainableLayout.shards()) {
+        server.trainableLayout.walk((s, at) -> {
             System.arraycopy(flat, s.start(), server.packed, at, s.length());
             Optional<ShardState> state = Optional.ofNullable(states.get(s.index())).map(ShardState::copy);
             server.trainable.put(s.index(), new TrainableShard(s, server.packed, at, server.transform(s), state));
-            at += s.length();
-        }
+        });
         return server;
     }
 
@@ -214,8 +210,7 @@ public final class ParameterServer {
     /** Names the first non-finite gradient element of a push, in worker and layout order. */
     private void requireFinite(WorkerPush p) {
         FloatBuffer g = p.gradientSums();
-        int at = 0;
-        for (Shard shard : trainableLayout.shards()) {
+        trainableLayout.walk((shard, at) -> {
             for (int i = 0; i < shard.length(); i++) {
                 float v = g.get(at + i);
                 if (!Float.isFinite(v)) {
@@ -224,8 +219,7 @@ public final class ParameterServer {
                             + ": lower the learning rate or check the input data for NaN/Inf");
                 }
             }
-            at += shard.length();
-        }
+        });
     }
 
     /**
@@ -260,11 +254,7 @@ public final class ParameterServer {
         layout = next;
         trainableLayout = TrainableLayout.of(next);
         float[] repacked = new float[trainableLayout.elements()];
-        int at = 0;
-        for (Shard s : trainableLayout.shards()) {
-            trainable.put(s.index(), trainable.get(s.index()).movedTo(repacked, at));
-            at += s.length();
-        }
+        trainableLayout.walk((s, at) -> trainable.put(s.index(), trainable.get(s.index()).movedTo(repacked, at)));
         packed = repacked;
         return new Transition(newlyFrozen, newlyTrainable);
     }

@@ -31,25 +31,32 @@ public record TrainableLayout(List<Shard> shards, int elements) {
         void accept(Shard shard, float[] packed, int from);
     }
 
+    /** Receives one shard and where its range starts in the packed vector. */
+    @FunctionalInterface
+    public interface PackedAt {
+        void accept(Shard shard, int from);
+    }
+
+    /** The packing walk, written once: every trainable shard in layout order with the start of its packed range. */
+    public void walk(PackedAt visit) {
+        int at = 0;
+        for (Shard s : shards) {
+            visit.accept(s, at);
+            at += s.length();
+        }
+    }
+
     /** The trainable ranges of a full flat vector, packed in layout order: one copy. */
     public float[] gather(float[] flat) {
         float[] packed = new float[elements];
-        int at = 0;
-        for (Shard s : shards) {
-            System.arraycopy(flat, s.start(), packed, at, s.length());
-            at += s.length();
-        }
+        walk((s, at) -> System.arraycopy(flat, s.start(), packed, at, s.length()));
         return packed;
     }
 
     /** Hands every shard its range of a packed vector, after checking the vector has this layout's length. */
     public void scatter(float[] packed, RangeSink sink) {
         requireLength(packed, "the packed vector");
-        int at = 0;
-        for (Shard s : shards) {
-            sink.accept(s, packed, at);
-            at += s.length();
-        }
+        walk((s, at) -> sink.accept(s, packed, at));
     }
 
     /** Fails naming {@code what} unless it has exactly this layout's length. */

@@ -17,7 +17,7 @@ import java.util.Optional;
  * parameter that is released (unfrozen) is dropped from the watch.
  */
 public final class FrozenBitsWatch implements TrainingListener {
-    private final Map<String, int[]> watched = new LinkedHashMap<>();
+    private final Map<String, float[]> watched = new LinkedHashMap<>();
     private final Map<String, Integer> frozenSince = new LinkedHashMap<>();
     private ParamLabels labels;
     private long comparisons;
@@ -32,7 +32,7 @@ public final class FrozenBitsWatch implements TrainingListener {
             NamedParam p = labels.table().get(i);
             if (labels.isFrozen(i) && !watched.containsKey(p.name())) {
                 // Recorded before the phase's first step: from here on, not one bit may change.
-                watched.put(p.name(), bits(flat, p));
+                watched.put(p.name(), java.util.Arrays.copyOfRange(flat, (int) p.offset(), (int) p.end()));
                 frozenSince.put(p.name(), epoch);
             }
         }
@@ -49,23 +49,16 @@ public final class FrozenBitsWatch implements TrainingListener {
     private void compare(float[] flat, String when) {
         for (var e : watched.entrySet()) {
             NamedParam p = labels.table().byName(e.getKey());
-            int[] expected = e.getValue();
+            float[] expected = e.getValue();
             int off = (int) p.offset();
-            for (int i = 0; i < expected.length; i++) {
-                int actual = Float.floatToRawIntBits(flat[off + i]);
-                if (actual != expected[i]) {
-                    throw new FrozenCopyMismatchException("frozen parameter " + p.name() + " element " + i + " changed at " + when
-                            + ": bits 0x" + Integer.toHexString(expected[i]) + " became 0x" + Integer.toHexString(actual));
-                }
+            int i = dev.permafrost.shard.RawBits.firstDifference(expected, 0, flat, off, expected.length);
+            if (i >= 0) {
+                throw new FrozenCopyMismatchException("frozen parameter " + p.name() + " element " + i + " changed at " + when
+                        + ": bits 0x" + Integer.toHexString(Float.floatToRawIntBits(expected[i])) + " became 0x"
+                        + Integer.toHexString(Float.floatToRawIntBits(flat[off + i])));
             }
             comparisons += expected.length;
         }
-    }
-
-    private static int[] bits(float[] flat, NamedParam p) {
-        int[] out = new int[(int) p.length()];
-        for (int i = 0; i < out.length; i++) out[i] = Float.floatToRawIntBits(flat[(int) p.offset() + i]);
-        return out;
     }
 
     /** Element comparisons made so far, all equal (a mismatch throws). */

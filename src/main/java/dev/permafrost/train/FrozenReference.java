@@ -126,10 +126,6 @@ public final class FrozenReference {
     }
 
     private static long differing(float[] expected, float[] actual, int from) {
-        long differing = 0;
-        for (int k = 0; k < expected.length; k++) {
-            if (Float.floatToRawIntBits(expected[k]) != Float.floatToRawIntBits(actual[from + k])) differing++;
-        }
-        return differing;
+        return dev.permafrost.shard.RawBits.differing(expected, 0, actual, from, expected.length);
     }
 }

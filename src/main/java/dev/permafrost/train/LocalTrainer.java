@@ -96,11 +96,11 @@ public final class LocalTrainer {
                     int[] range = plan.slice(step, w);
                     DataSet batch = data.batch(plan.order(), range[0], range[1]);
                     Gradients g = network.gradient(batch);
-                    pushes.add(new WorkerPush(w, server.version(), g.samples(), g.lossSum(), RemoteWorker.packed(current, g, trainable)));
+                    pushes.add(new WorkerPush(w, server.version(), g.samples(), g.lossSum(), current.packedGradients(g, trainable)));
                 }
                 ParameterServer.StepReport report = server.step(pushes);
                 server.readTrainableValues(values -> {
-                    RemoteWorker.write(current, trainable, java.nio.FloatBuffer.wrap(values));
+                    current.writeTrainable(trainable, java.nio.FloatBuffer.wrap(values));
                     return null;
                 });
                 totalSteps++;

@@ -4,10 +4,8 @@ import dev.permafrost.network.Gradients;
 import dev.permafrost.ps.StepTimes;
 import dev.permafrost.ps.rpc.Messages;
 import dev.permafrost.ps.rpc.ParameterClient;
-import dev.permafrost.shard.Shard;
 import dev.permafrost.shard.TrainableLayout;
 
-import java.nio.FloatBuffer;
 import java.util.Map;
 
 /**
@@ -37,7 +35,7 @@ public final class RemoteWorker {
         StepTimes.Clock clock = new StepTimes.Clock();
         long t = System.nanoTime();
         Messages.TrainableValues current = client.pull(new Messages.Pull(worker, spec.submission(), phase, executor));
-        write(network, trainable, current.values());
+        network.writeTrainable(trainable, current.values());
         t = clock.lap(StepTimes.Part.PULL, t);
         int first = Math.toIntExact(current.version() - epochStartVersion);
         if (first < 0 || first > batches.steps()) {
@@ -50,7 +48,7 @@ public final class RemoteWorker {
             Gradients g = network.gradient(batches.batch(step));
             t = clock.lap(StepTimes.Part.FORWARD_BACKWARD, t);
             long number = current.version() + 1; // the step this push is for, counted over the whole run as the server does
-            boolean audit = step == first || step == batches.steps() - 1 || auditEvery <= 1 || number % auditEvery == 0;
+            boolean audit = step == first || step == batches.steps() - 1 || dev.permafrost.ps.FingerprintAudit.required(auditEvery, number);
             Map<Integer, Long> fingerprints = audit ? network.frozenFingerprints() : Map.of();
             if (audit) audits++;
             t = clock.lap(StepTimes.Part.FINGERPRINT, t);
@@ -61,30 +59,10 @@ public final class RemoteWorker {
             t = clock.lap(StepTimes.Part.ENCODE, t);
             current = client.push(push);
             t = clock.lap(StepTimes.Part.PUSH_ROUND_TRIP, t);
-            write(network, trainable, current.values());
+            network.writeTrainable(trainable, current.values());
             t = clock.lap(StepTimes.Part.WRITE_VALUES, t);
             clock.countStep();
         }
         return new Report(worker, executor, device, first, batches.steps() - first, bytes, audits, clock.total());
-    }
-
-    /** The trainable shards' gradients packed in trainable-layout order, copied out of the network's gradient view. */
-    static float[] packed(WorkerNetwork network, Gradients g, TrainableLayout trainable) {
-        float[] out = new float[trainable.elements()];
-        network.copyGradients(g, trainable, FloatBuffer.wrap(out));
-        return out;
-    }
-
-    /**
-     * Writes the trainable shards' values, packed in trainable-layout order, from the received message into the network
-     * (one copy); frozen ranges are never touched.
-     */
-    static void write(WorkerNetwork network, TrainableLayout trainable, FloatBuffer packed) {
-        if (packed.remaining() != trainable.elements()) {
-            throw new IllegalArgumentException("the server's answer holds " + packed.remaining() + " values; the trainable shards hold "
-                    + trainable.elements());
-        }
-        FloatBuffer source = packed.duplicate();
-        for (Shard s : trainable.shards()) network.write(s, source);
     }
 }

@@ -64,6 +64,26 @@ public final class WorkerNetwork {
         for (Shard s : trainable.shards()) g.copyRange(s.start() - suffixOffset, s.length(), out);
     }
 
+    /** The trainable shards' gradients packed in trainable-layout order: a new array, what a push carries. */
+    public float[] packedGradients(Gradients g, TrainableLayout trainable) {
+        float[] out = new float[trainable.elements()];
+        copyGradients(g, trainable, FloatBuffer.wrap(out));
+        return out;
+    }
+
+    /**
+     * Writes the trainable shards' values, packed in trainable-layout order, from the server's answer into the network
+     * (one copy); frozen ranges are never touched.
+     */
+    public void writeTrainable(TrainableLayout trainable, FloatBuffer packed) {
+        if (packed.remaining() != trainable.elements()) {
+            throw new IllegalArgumentException("the server's answer holds " + packed.remaining() + " values; the trainable shards hold "
+                    + trainable.elements());
+        }
+        FloatBuffer source = packed.duplicate();
+        for (Shard s : trainable.shards()) write(s, source);
+    }
+
     /** One trainable shard's new values, from the received message into the trained network. */
     public void write(Shard s, FloatBuffer source) {
         trained.writeRange(s.start() - suffixOffset, source, s.length());
