@@ -45,7 +45,7 @@ import java.util.Set;
  * an image-shaped output is kept flat, channels first, and {@code imageShape} = [channels, height, width] makes the
  * suffix read it as the image again. {@code prefixVertices} are a graph's vertices below and at the boundary.
  * {@code rowIndependent}: a trial on the driver found each row's output bits independent of its place in the batch, so
- * the suffix trains bit for bit as the whole network would (see {@link #rowIndependent(Featurizer, int, int)}).
+ * the suffix trains bit for bit as the whole network would (see {@link RowPositionTrial}).
  */
 public record FrozenPrefix(boolean graph, String boundary, String firstTrained, int layers, List<String> prefixVertices,
                            int paramOffset, int firstSuffixParam, int outputWidth, List<Integer> imageShape,
@@ -182,7 +182,7 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
         List<Integer> image = trial.rank() == 4 ? List.of((int) trial.size(1), (int) trial.size(2), (int) trial.size(3)) : List.of();
         int width = Math.toIntExact(trial.length() / trial.size(0));
         FrozenPrefix found = new FrozenPrefix(prefix.graph(), prefix.boundary(), prefix.firstTrained(), prefix.layers(), prefix.prefixVertices(),
-                prefix.paramOffset(), firstSuffixParam, width, image, rowIndependent(prefix.featurizer(network), network.inputs(), Math.max(2, trialRows)));
+                prefix.paramOffset(), firstSuffixParam, width, image, RowPositionTrial.rowIndependent(prefix.featurizer(network), network.inputs(), Math.max(2, trialRows)));
         if (found.graph()) {
             // DL4J lays a graph's parameters out in its topological order; the suffix graph's order must keep them the tail.
             Network suffix = found.suffix(network, labels, network.paramsCopy());
@@ -193,37 +193,6 @@ public record FrozenPrefix(boolean graph, String boundary, String firstTrained, 
             }
         }
         return new Decision(Optional.of(found), "");
-    }
-
-    /**
-     * Whether a row's output bits are the same wherever the row sits in its batch, tried on the driver with {@code rows}
-     * random rows (the executors' chunk size) in three orders: as drawn, reversed, rotated by one. Measured on ND4J's
-     * CPU backend: a convolution's output is not (a row's values can differ in the last bit with its position), so
-     * training on cached outputs then matches training on the rows to within float rounding, not bit for bit. A trial,
-     * not a proof: the executors' CPUs may differ from the driver's.
-     */
-    private static boolean rowIndependent(Featurizer featurizer, int width, int rows) {
-        // Java's generator, not ND4J's: the trial must not move the random state training draws from.
-        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
-        float[] values = new float[rows * width];
-        for (int i = 0; i < values.length; i++) values[i] = (float) random.nextDouble();
-        INDArray drawn = Nd4j.create(values, new long[]{rows, width}, 'c');
-        INDArray reference = featurizer.features(drawn).dup('c');
-        int[] reversed = new int[rows];
-        int[] rotated = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            reversed[i] = rows - 1 - i;
-            rotated[i] = (i + 1) % rows;
-        }
-        for (int[] order : new int[][]{reversed, rotated}) {
-            INDArray other = featurizer.features(drawn.getRows(order)).dup('c');
-            for (int i = 0; i < rows; i++) {
-                float[] a = reference.getRow(order[i]).dup().data().asFloat();
-                float[] b = other.getRow(i).dup().data().asFloat();
-                if (!dev.permafrost.shard.RawBits.identical(a, b)) return false;
-            }
-        }
-        return true;
     }
 
     /** The boundary's output for a batch of rows, one flat row per input row (an image flattened channels first), in inference mode. */
