@@ -201,7 +201,7 @@ public record JobSettings(Config config) {
             layers.add(new ModelSpec.LayerSpec(name, l.getString("type"), l.hasPath("out") ? l.getInt("out") : 0,
                     l.hasPath("activation") ? l.getString("activation") : "identity", l.hasPath("dropout") ? l.getDouble("dropout") : 0,
                     ints(l, "kernel", name), ints(l, "stride", name), ints(l, "padding", name),
-                    l.hasPath("pooling") ? l.getString("pooling") : null));
+                    l.hasPath("pooling") ? l.getString("pooling") : ModelSpec.LayerSpec.defaultPooling(l.getString("type"))));
         }
         return new ModelSpec(m.getInt("inputs"), ints(m, "input-shape", null), layers);
     }

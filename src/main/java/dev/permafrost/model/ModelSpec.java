@@ -47,7 +47,12 @@ public record ModelSpec(int inputs, List<Integer> inputShape, List<LayerSpec> la
             kernel = square(kernel);
             stride = stride.isEmpty() && type.equals("subsampling") ? kernel : square(stride.isEmpty() && type.equals("convolution") ? List.of(1) : stride);
             padding = square(padding.isEmpty() && (type.equals("convolution") || type.equals("subsampling")) ? List.of(0) : padding);
-            if (pooling == null) pooling = type.equals("subsampling") || type.equals("global-pooling") ? "max" : "";
+            java.util.Objects.requireNonNull(pooling, "pooling: give defaultPooling(type) when the job sets none");
+        }
+
+        /** The pooling a layer of {@code type} has when the job sets none: max for (global) pooling layers, else none (""). */
+        public static String defaultPooling(String type) {
+            return type.equals("subsampling") || type.equals("global-pooling") ? "max" : "";
         }
 
         private static List<Integer> square(List<Integer> v) {
@@ -56,12 +61,12 @@ public record ModelSpec(int inputs, List<Integer> inputShape, List<LayerSpec> la
 
         /** A dense, batchnorm, dropout or output layer. */
         public LayerSpec(String name, String type, int out, String activation, double dropout) {
-            this(name, type, out, activation, dropout, List.of(), List.of(), List.of(), null);
+            this(name, type, out, activation, dropout, List.of(), List.of(), List.of(), defaultPooling(type));
         }
 
         public static LayerSpec convolution(String name, int channels, int kernel, int stride, int padding, String activation) {
             return new LayerSpec(name, "convolution", channels, activation, 0, List.of(kernel, kernel), List.of(stride, stride),
-                    List.of(padding, padding), null);
+                    List.of(padding, padding), "");
         }
 
         public static LayerSpec subsampling(String name, String pooling, int kernel, int stride) {

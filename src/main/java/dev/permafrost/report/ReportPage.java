@@ -25,7 +25,7 @@ public final class ReportPage {
     }
 
     public static String render(String title, RunReport.Metrics metrics, RunReport.Audit audit, Map<String, String> settings,
-                         ParamLabels labels, List<String> freezePlan, byte[] chartPng, List<Section> extra) {
+                         ParamLabels labels, List<String> freezePlan, java.util.Optional<byte[]> chartPng, List<Section> extra) {
         ReportPage p = new ReportPage();
         p.html.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title)).append("</title>\n<style>")
                 .append("body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}")
@@ -38,9 +38,9 @@ public final class ReportPage {
         p.summary(metrics, audit);
         for (Section s : extra) p.html.append("<h2 id=\"").append(esc(s.id())).append("\">").append(esc(s.title())).append("</h2>\n").append(s.html());
         p.html.append("<h2 id=\"chart-section\">Loss and accuracy</h2>\n");
-        if (chartPng != null) {
+        if (chartPng.isPresent()) {
             p.html.append("<img id=\"chart\" alt=\"training loss and test accuracy against epoch\" width=\"900\" height=\"450\" src=\"data:image/png;base64,")
-                    .append(Base64.getEncoder().encodeToString(chartPng)).append("\">\n");
+                    .append(Base64.getEncoder().encodeToString(chartPng.get())).append("\">\n");
         } else {
             p.html.append("<p>No epoch finished in this run, so there is nothing to chart.</p>\n");
         }

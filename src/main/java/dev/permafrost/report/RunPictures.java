@@ -28,14 +28,14 @@ public final class RunPictures {
     /** Writes the chart (when there is an epoch to draw) and the report; returns whether the chart was written. */
     public static boolean write(HadoopFiles files, String outDir, String title, RunReport.Metrics metrics, RunReport.Audit audit, Settings s,
                       TrainingConfig config, Network network, List<ReportPage.Section> extra) {
-        byte[] png = metrics.perEpoch().isEmpty() ? null
-                : RunChart.png(metrics.perEpoch(), metrics.stepLoss().points(), title, 900, 450);
-        if (png != null) files.write(outDir, "chart.png", png);
+        java.util.Optional<byte[]> png = metrics.perEpoch().isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of(RunChart.png(metrics.perEpoch(), metrics.stepLoss().points(), title, 900, 450));
+        png.ifPresent(bytes -> files.write(outDir, "chart.png", bytes));
         var resolved = config.schedule().resolve(network.params());
         String page = ReportPage.render(title, metrics, audit, s.all(), FreezeSchedule.labelsAt(resolved, config.epochs() - 1),
                 freezePlan(s, resolved), png, extra);
         files.write(outDir, "report.html", page.getBytes(StandardCharsets.UTF_8));
-        return png != null;
+        return png.isPresent();
     }
 
     /** The freeze settings, then what each phase freezes. */

@@ -71,7 +71,7 @@ class ModelSpecTest {
         assertTrue(type.contains("choose one of convolution, subsampling, global-pooling, batchnorm, dropout, dense, output"), type);
 
         String noKernel = error(() -> new ModelSpec(784, List.of(1, 28, 28), List.of(
-                new LayerSpec("conv", "convolution", 8, "relu", 0, List.of(), List.of(), List.of(), null),
+                new LayerSpec("conv", "convolution", 8, "relu", 0, List.of(), List.of(), List.of(), ""),
                 new LayerSpec("out", "output", 10, "softmax", 0))));
         assertTrue(noKernel.contains("needs a kernel"), noKernel);
     }
@@ -84,7 +84,7 @@ class ModelSpecTest {
         String width = error(() -> new ModelSpec(784, List.of(new LayerSpec("fc", "dense", 64, "relu", 0),
                 new LayerSpec("bn", "batchnorm", 128, "relu", 0), new LayerSpec("out", "output", 10, "softmax", 0))));
         assertTrue(width.contains("gets 64 values and keeps its width 64, but says out = 128"), width);
-        String kernel = error(() -> new ModelSpec(784, List.of(new LayerSpec("fc", "dense", 64, "relu", 0, List.of(3), List.of(), List.of(), null),
+        String kernel = error(() -> new ModelSpec(784, List.of(new LayerSpec("fc", "dense", 64, "relu", 0, List.of(3), List.of(), List.of(), ""),
                 new LayerSpec("out", "output", 10, "softmax", 0))));
         assertTrue(kernel.contains("kernel, stride and padding apply to convolution and subsampling layers"), kernel);
         String fraction = assertThrows(IllegalArgumentException.class, () -> JobSettings.load(Optional.empty(),
