@@ -28,10 +28,6 @@ final class RetrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<String> base = new ArrayList<>();
         if (partition != null) base.add("retrain.partition=" + SettingsOptions.quote(partition));
-        return RetrainJob.run(options.settings(base), extra -> {
-            List<String> all = new ArrayList<>(base);
-            all.addAll(extra);
-            return options.settings(all);
-        }, System.out);
+        return RetrainJob.run(options.settings(base), System.out);
     }
 }

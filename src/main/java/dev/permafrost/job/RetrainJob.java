@@ -36,7 +36,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -91,9 +90,9 @@ public final class RetrainJob {
         }
     }
 
-    public static int run(JobSettings s, Function<List<String>, JobSettings> settingsWith, PrintStream out) throws IOException {
+    public static int run(JobSettings s, PrintStream out) throws IOException {
         Settings r = Settings.of(s);
-        TrainJob.RunSettings.of(settingsWith.apply(List.of("out=\"check\"", "data.path=\"check\""))); // the training settings, checked now
+        TrainJob.RunSettings training = TrainJob.RunSettings.training(s); // the training settings, checked now; the paths come later
         String digest = settingsDigest(s);
         SparkSession spark = SparkSessions.start(TrainJob.master(s), "permafrost retrain " + r.partition());
         try {
@@ -114,9 +113,9 @@ public final class RetrainJob {
                     r.metric(), currentScore, r.holdout(), r.dataPath());
 
             String runDir = registry.runDir(r.partition());
-            JobSettings train = settingsWith.apply(List.of("model.path=" + JobSettings.quote(current.model()), "data.path=" + JobSettings.quote(r.dataPath()),
-                    "data.test-path=" + JobSettings.quote(r.holdout()), "out=" + JobSettings.quote(runDir), "model.replace-head-classes=0"));
-            TrainJob.Finished f = TrainJob.train(spark, train, TrainJob.RunSettings.of(train), TrainJob.Kind.FINETUNE, TrainJob.Start.FRESH, out);
+            // The current version, fine-tuned with its head kept, on the partition, scored on the held-out set as it goes.
+            TrainJob.RunSettings fineTune = training.at(new TrainJob.Paths(runDir, r.dataPath(), Optional.of(r.holdout()), Optional.of(current.model()), 0));
+            TrainJob.Finished f = TrainJob.train(spark, s, fineTune, TrainJob.Kind.FINETUNE, TrainJob.Start.FRESH, out);
             files.deleteRecursively(runDir + "/checkpoints"); // a finished run's resume points: not part of a version
             EpochHistory.Epoch last = f.metrics().perEpoch().get(f.metrics().perEpoch().size() - 1);
             double candidate = r.metric().equals("accuracy") ? last.testAccuracy() : last.testWeightedF1();
@@ -129,7 +128,7 @@ public final class RetrainJob {
             ModelRegistry.VersionRecord record = new ModelRegistry.VersionRecord(next, current.number(), r.partition(), f.dataPath(), f.rows(),
                     String.format("%016x", f.rowIndexDigest()), r.metric(), candidate, Instant.now().toString(), f.identity().fields());
             if (decision.outcome() == RetrainDecision.Outcome.PUBLISH) history.add(record);
-            RunPictures.write(files, runDir, "retrain " + r.name() + " on " + r.partition(), f.metrics(), f.audit(), train.reportSettings(), f.config(), f.network(),
+            RunPictures.write(files, runDir, "retrain " + r.name() + " on " + r.partition(), f.metrics(), f.audit(), s.reportSettings(), f.config(), f.network(),
                     List.of(RetrainReport.decision(decision, current, next, verification), RetrainReport.history(history)));
 
             Run run = new Run(registry, r, digest, current, currentScore, candidate, runDir, decision);

@@ -60,17 +60,49 @@ public final class TrainJob {
     private record StartingModel(Network network, Optional<String> sourceSha256) {
     }
 
-    /** The settings a run checks before Spark starts. */
-    public record RunSettings(String outDir, TrainingConfig config, String dataPath, int checkpointEvery, int maxTries, boolean featurizeOnce) {
+    /** Where a run reads and writes: its output folder, training and held-out data, the model it starts from (finetune). */
+    public record Paths(String outDir, String dataPath, Optional<String> testPath, Optional<String> modelPath, int replaceHeadClasses) {
+        public Paths {
+            if (replaceHeadClasses == 1 || replaceHeadClasses < 0) {
+                throw new IllegalArgumentException("model.replace-head-classes = " + replaceHeadClasses + "; give 0 to keep the head or at least 2 classes");
+            }
+        }
+
+        static Paths of(JobSettings s) {
+            return new Paths(s.required("out", "--out DIR"), s.required("data.path", "--data PATH"), s.optional("data.test-path"),
+                    s.optional("model.path"), s.root().getInt("model.replace-head-classes"));
+        }
+    }
+
+    /** The settings a run checks before Spark starts: its paths and how it trains. */
+    public record RunSettings(Paths paths, TrainingConfig config, int checkpointEvery, int maxTries, boolean featurizeOnce) {
         public static RunSettings of(JobSettings s) {
-            String outDir = s.required("out", "--out DIR");
+            return training(s).at(Paths.of(s));
+        }
+
+        /**
+         * How a job's settings train, checked, before its paths are known (the retrain job learns them from its
+         * registry): {@link #at} gives the paths.
+         */
+        public static RunSettings training(JobSettings s) {
             TrainingConfig config = s.training();
-            String dataPath = s.required("data.path", "--data PATH");
             int checkpointEvery = atLeast(s, "train.checkpoint-every", 0);
             int maxTries = atLeast(s, "train.max-epoch-attempts", 1);
             boolean featurizeOnce = s.root().getBoolean("train.featurize-once");
             CheckpointStore.requireKeep(s.root().getInt("train.keep-checkpoints"));
-            return new RunSettings(outDir, config, dataPath, checkpointEvery, maxTries, featurizeOnce);
+            return new RunSettings(new Paths("", "", Optional.empty(), Optional.empty(), 0), config, checkpointEvery, maxTries, featurizeOnce);
+        }
+
+        public RunSettings at(Paths where) {
+            return new RunSettings(where, config, checkpointEvery, maxTries, featurizeOnce);
+        }
+
+        public String outDir() {
+            return paths.outDir();
+        }
+
+        public String dataPath() {
+            return paths.dataPath();
         }
     }
 
@@ -138,7 +170,7 @@ public final class TrainJob {
         }
         // Overwriting a finished run starts a new one: its checkpoints are not a place to resume from.
         if (finished) start = Start.FRESH;
-        StartingModel model = startingModel(s, kind, files, config.seed());
+        StartingModel model = startingModel(s, plan.paths(), kind, files, config.seed());
         Network network = model.network();
         config.schedule().resolve(network.params()); // a plan that does not fit the model fails here, before any data is read
         config.schedule().warnings().forEach(w -> out.println("warning: " + w));
@@ -146,15 +178,15 @@ public final class TrainJob {
                 network.params().totalLength(), config.workers(), config.batchPerWorker(), config.optimizer().describe(), sc.master());
         out.println("head: " + network.head().describe());
         // Every path before the first row is read: a typo in the last one must not cost the reading of the first.
-        s.optional("data.test-path").ifPresent(p -> DatasetInput.requireExists(spark, p, "data.test-path / --test-data"));
+        plan.paths().testPath().ifPresent(p -> DatasetInput.requireExists(spark, p, "data.test-path / --test-data"));
         DatasetInput.Loaded train = DatasetInput.read(spark, dataSpec(s, dataPath, network));
         out.printf(Locale.ROOT, "data: %,d rows from %s%s%n", train.count(), dataPath,
                 train.dropped() > 0 ? " (" + train.dropped() + " bad rows dropped)" : "");
-        Optional<DatasetInput.Loaded> test = s.optional("data.test-path").map(path -> DatasetInput.read(spark, dataSpec(s, path, network),
+        Optional<DatasetInput.Loaded> test = plan.paths().testPath().map(path -> DatasetInput.read(spark, dataSpec(s, path, network),
                 "data.test-path / --test-data"));
         Optional<LabeledData> testRows = test.map(DatasetInput::collect);
         test.ifPresent(t -> t.rows().unpersist());
-        JobIdentity identity = identity(s, kind, config, train, model.sourceSha256());
+        JobIdentity identity = identity(s, plan.paths(), kind, config, train, model.sourceSha256());
 
         var sparkSettings = new java.util.HashMap<String, String>();
         for (var kv : sc.getConf().getAll()) sparkSettings.put(kv._1(), kv._2());
@@ -246,12 +278,12 @@ public final class TrainJob {
     }
 
     /** What makes this run the run it is; a checkpoint of another is not resumed. */
-    private static JobIdentity identity(JobSettings s, Kind kind, TrainingConfig config, DatasetInput.Loaded train,
+    private static JobIdentity identity(JobSettings s, Paths paths, Kind kind, TrainingConfig config, DatasetInput.Loaded train,
                                         Optional<String> sourceSha256) {
         Map<String, String> f = new LinkedHashMap<>();
         f.put("model.source-sha256", sourceSha256.orElse("none: built from model.layers"));
         f.put("model.spec", kind == Kind.PRETRAIN ? s.modelSpec().toString()
-                : "loaded; replace-head-classes = " + s.root().getInt("model.replace-head-classes") + "; input-shape = " + s.inputShape());
+                : "loaded; replace-head-classes = " + paths.replaceHeadClasses() + "; input-shape = " + s.inputShape());
         f.put("model.seed", Long.toString(s.root().getLong("model.seed")));
         f.put("data.path", train.path());
         f.put("data.rows", Integer.toString(train.count()));
@@ -352,12 +384,13 @@ public final class TrainJob {
         return spark.conf().get("spark.driver.host", "127.0.0.1");
     }
 
-    private static StartingModel startingModel(JobSettings s, Kind kind, HadoopFiles files, long seed) {
+    private static StartingModel startingModel(JobSettings s, Paths paths, Kind kind, HadoopFiles files, long seed) {
         if (kind == Kind.PRETRAIN) {
             return new StartingModel(Dl4jNetworks.readingRows(Dl4jNetworks.of(s.modelSpec().build(s.root().getLong("model.seed"))), List.of()),
                     Optional.empty());
         }
-        String path = s.required("model.path", "--model PATH");
+        String path = paths.modelPath().filter(p -> !p.isBlank())
+                .orElseThrow(() -> new IllegalArgumentException("no model.path given: set it in the job file or pass --model PATH"));
         if (!files.exists(path)) throw new IllegalArgumentException("model " + path + " does not exist: pass the model.zip of a pretrain run");
         java.nio.file.Path local = files.local(path);
         Network n;
@@ -372,10 +405,7 @@ public final class TrainJob {
         }  catch (IOException e) {
             throw new UncheckedIOException("cannot read model " + path + ": " + e.getMessage(), e);
         }
-        int classes = s.root().getInt("model.replace-head-classes");
-        if (classes == 1 || classes < 0) {
-            throw new IllegalArgumentException("model.replace-head-classes = " + classes + "; give 0 to keep the head or at least 2 classes");
-        }
+        int classes = paths.replaceHeadClasses();
         return new StartingModel(classes > 0 ? n.replaceHead(classes, seed) : n, Optional.of(sha));
     }
 
