@@ -18,7 +18,38 @@ import java.util.List;
  * and not as {@code \u003d}.
  */
 public final class Json {
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping()
+            .registerTypeAdapterFactory(new OptionalAdapters()).create();
+
+    /**
+     * An {@code Optional} field is its value when present and left out of the file when empty (Gson drops a name whose
+     * value is null), so records say "absent" with a type instead of a null.
+     */
+    private static final class OptionalAdapters implements com.google.gson.TypeAdapterFactory {
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public <T> com.google.gson.TypeAdapter<T> create(Gson gson, com.google.gson.reflect.TypeToken<T> type) {
+            if (type.getRawType() != java.util.Optional.class) return null;
+            Type inner = type.getType() instanceof ParameterizedType p ? p.getActualTypeArguments()[0] : Object.class;
+            com.google.gson.TypeAdapter<Object> adapter = (com.google.gson.TypeAdapter<Object>) gson.getAdapter(com.google.gson.reflect.TypeToken.get(inner));
+            return (com.google.gson.TypeAdapter<T>) new com.google.gson.TypeAdapter<java.util.Optional<?>>() {
+                @Override
+                public void write(com.google.gson.stream.JsonWriter out, java.util.Optional<?> value) throws java.io.IOException {
+                    if (value == null || value.isEmpty()) out.nullValue();
+                    else adapter.write(out, value.get());
+                }
+
+                @Override
+                public java.util.Optional<?> read(com.google.gson.stream.JsonReader in) throws java.io.IOException {
+                    if (in.peek() == com.google.gson.stream.JsonToken.NULL) {
+                        in.nextNull();
+                        return java.util.Optional.empty();
+                    }
+                    return java.util.Optional.ofNullable(adapter.read(in));
+                }
+            };
+        }
+    }
 
     private Json() {
     }
@@ -48,6 +79,7 @@ public final class Json {
             JsonObject object = element.getAsJsonObject();
             for (RecordComponent component : raw.getRecordComponents()) {
                 JsonElement value = object.get(component.getName());
+                if (component.getType() == java.util.Optional.class && (value == null || value.isJsonNull())) continue;
                 if (value == null || value.isJsonNull()) throw new IllegalArgumentException(where + " lacks '" + component.getName() + "'");
                 requireComplete(value, component.getGenericType(), where + "." + component.getName());
             }

@@ -118,7 +118,8 @@ public final class RetrainJob {
             TrainJob.Finished f = TrainJob.train(spark, s, fineTune, TrainJob.Kind.FINETUNE, TrainJob.Start.FRESH, out);
             files.deleteRecursively(runDir + "/checkpoints"); // a finished run's resume points: not part of a version
             EpochHistory.Epoch last = f.metrics().perEpoch().get(f.metrics().perEpoch().size() - 1);
-            double candidate = r.metric().equals("accuracy") ? last.testAccuracy() : last.testWeightedF1();
+            double candidate = (r.metric().equals("accuracy") ? last.testAccuracy() : last.testWeightedF1()).orElseThrow(() ->
+                    new IllegalStateException("the retrain run scored no held-out set: " + r.holdout()));
             RetrainDecision decision = RetrainDecision.decide(r.metric(), currentScore, candidate, r.tolerance());
 
             String verification = "not run: the model is not published";

@@ -238,7 +238,7 @@ public final class TrainJob {
         float[] writtenFlat = written.paramsCopy();
         var checks = result.frozenReference().check(written);
         RunReport.Metrics metrics = RunReport.metrics(kind.name().toLowerCase(Locale.ROOT), config, result, stepsRun, seconds, samples,
-                accuracy.orElse(null), train.count(), train.dropped(), checkpoints.costs(), resume.map(TrainState::version).orElse(null), history);
+                accuracy, train.count(), train.dropped(), checkpoints.costs(), resume.map(TrainState::version), history);
         RunReport.Audit audit = RunReport.audit(result, checks, writtenFlat, config.auditEvery(),
                 s.root().getStringList("freeze.patterns"));
         files.write(outDir, "audit.json", json(audit));

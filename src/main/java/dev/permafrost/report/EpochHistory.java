@@ -31,7 +31,7 @@ public final class EpochHistory implements TrainingListener {
     }
 
     /** One epoch in metrics.json; {@code epoch} counts from 1; the test scores are absent without test data. */
-    public record Epoch(int epoch, double meanLoss, Double testAccuracy, Double testWeightedF1, long samples, double seconds,
+    public record Epoch(int epoch, double meanLoss, Optional<Double> testAccuracy, Optional<Double> testWeightedF1, long samples, double seconds,
                  double samplesPerSecond, int frozenParams, int trainableParams, EpochAudit audit) {
     }
 
@@ -70,8 +70,8 @@ public final class EpochHistory implements TrainingListener {
         Optional<HeldOutEvaluation.Scores> scores = test.map(t -> HeldOutEvaluation.of(spark, end.network().get(), t));
         EpochAudit audit = new EpochAudit(end.auditedPushes(), end.shardChecks(), checks.size(), frozenElements,
                 checks.isEmpty() ? "nothing frozen" : "identical");
-        epochs.add(new Epoch(end.epoch() + 1, end.meanLoss(), scores.map(HeldOutEvaluation.Scores::accuracy).orElse(null),
-                scores.map(HeldOutEvaluation.Scores::weightedF1).orElse(null), end.samples(), end.seconds(), end.samplesPerSecond(),
+        epochs.add(new Epoch(end.epoch() + 1, end.meanLoss(), scores.map(HeldOutEvaluation.Scores::accuracy),
+                scores.map(HeldOutEvaluation.Scores::weightedF1), end.samples(), end.seconds(), end.samplesPerSecond(),
                 labels.names(Label.FROZEN).size(), labels.names(Label.TRAINABLE).size(), audit));
         String held = scores.map(s -> String.format(Locale.ROOT, "test accuracy %.4f, weighted F1 %.4f; ", s.accuracy(), s.weightedF1()))
                 .orElse("");
@@ -90,6 +90,6 @@ public final class EpochHistory implements TrainingListener {
 
     /** The last epoch's test accuracy: the accuracy of the trained model. */
     public Optional<Double> finalAccuracy() {
-        return epochs.isEmpty() ? Optional.empty() : Optional.ofNullable(epochs.get(epochs.size() - 1).testAccuracy());
+        return epochs.isEmpty() ? Optional.empty() : epochs.get(epochs.size() - 1).testAccuracy();
     }
 }

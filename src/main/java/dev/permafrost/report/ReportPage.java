@@ -59,10 +59,10 @@ public final class ReportPage {
     private void summary(RunReport.Metrics m, RunReport.Audit a) {
         html.append("<p id=\"summary\">").append(esc(m.job())).append(": ")
                 .append(String.format(Locale.ROOT, "%,d rows, %d epoch%s, ", m.rows(), m.epochs(), m.epochs() == 1 ? "" : "s"))
-                .append(m.samplesPerSecond() == null ? "no steps left to run (resumed after the last step)"
-                        : String.format(Locale.ROOT, "%,d steps in %.1f s (%,.0f samples/s)", m.stepsRun(), m.seconds(), m.samplesPerSecond())
+                .append(m.samplesPerSecond().map(rate -> String.format(Locale.ROOT, "%,d steps in %.1f s (%,.0f samples/s)", m.stepsRun(),
+                        m.seconds(), rate)).orElse("no steps left to run (resumed after the last step)")
                         + (m.stepsRun() == m.steps() ? "" : String.format(Locale.ROOT, " after a resume, %,d steps in all", m.steps())));
-        if (m.testAccuracy() != null) html.append(String.format(Locale.ROOT, "; test accuracy <b>%.4f</b>", m.testAccuracy()));
+        m.testAccuracy().ifPresent(accuracy -> html.append(String.format(Locale.ROOT, "; test accuracy <b>%.4f</b>", accuracy)));
         html.append("; frozen parameters of the written model: ");
         if (a.frozenParameters().isEmpty()) html.append("none frozen");
         else if (a.frozenIdentical()) html.append("<span class=\"ok\">bit-identical to the values they were frozen with</span>");
@@ -74,8 +74,8 @@ public final class ReportPage {
         html.append("<h2 id=\"epochs\">Epochs</h2>\n");
         List<List<String>> rows = new ArrayList<>();
         for (EpochHistory.Epoch e : m.perEpoch()) {
-            rows.add(List.of(Integer.toString(e.epoch()), fmt("%.4f", e.meanLoss()), e.testAccuracy() == null ? "" : fmt("%.4f", e.testAccuracy()),
-                    e.testWeightedF1() == null ? "" : fmt("%.4f", e.testWeightedF1()), fmt("%,.0f", e.samplesPerSecond()), fmt("%.1f", e.seconds()),
+            rows.add(List.of(Integer.toString(e.epoch()), fmt("%.4f", e.meanLoss()), e.testAccuracy().map(a -> fmt("%.4f", a)).orElse(""),
+                    e.testWeightedF1().map(f -> fmt("%.4f", f)).orElse(""), fmt("%,.0f", e.samplesPerSecond()), fmt("%.1f", e.seconds()),
                     e.frozenParams() + " / " + e.trainableParams(), fmt("%,d", e.audit().pushesChecked()), e.audit().result()));
         }
         table(List.of("epoch", "mean loss", "test accuracy", "weighted F1", "samples/s", "seconds", "frozen / trainable params",

@@ -50,8 +50,8 @@ public final class RunChart {
             mean.setLineColor(new Color(30, 70, 160));
             mean.setMarkerColor(new Color(30, 70, 160));
         }
-        if (epochs.stream().allMatch(e -> e.testAccuracy() != null) && x.length > 0) {
-            XYSeries acc = chart.addSeries("test accuracy", x, epochs.stream().mapToDouble(EpochHistory.Epoch::testAccuracy).toArray());
+        if (epochs.stream().allMatch(e -> e.testAccuracy().isPresent()) && x.length > 0) {
+            XYSeries acc = chart.addSeries("test accuracy", x, epochs.stream().mapToDouble(e -> e.testAccuracy().orElseThrow()).toArray());
             acc.setYAxisGroup(1);
             acc.setMarker(SeriesMarkers.DIAMOND);
             acc.setLineColor(new Color(200, 90, 20));

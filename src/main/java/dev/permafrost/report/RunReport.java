@@ -12,6 +12,7 @@ import dev.permafrost.train.TrainingConfig;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -29,9 +30,9 @@ public final class RunReport {
      * this process ran (after a resume, those from the resume point on); {@code stepLoss} a bounded sample of steps.
      */
     public record Metrics(String job, int rows, long droppedRows, int workers, int batchPerWorker, int epochs, long steps, long stepsRun, double seconds,
-                   Double samplesPerSecond, long bytesPushedPerStep, long trainableElements, long frozenElements,
-                   int resubmittedEpochs, Double testAccuracy, String optimizer, int checkpointsWritten, double checkpointSeconds,
-                   long checkpointBytes, Long resumedFromVersion, StepBreakdown stepTimes, List<EpochHistory.Epoch> perEpoch,
+                   Optional<Double> samplesPerSecond, long bytesPushedPerStep, long trainableElements, long frozenElements,
+                   int resubmittedEpochs, Optional<Double> testAccuracy, String optimizer, int checkpointsWritten, double checkpointSeconds,
+                   long checkpointBytes, Optional<Long> resumedFromVersion, StepBreakdown stepTimes, List<EpochHistory.Epoch> perEpoch,
                    EpochHistory.StepLosses stepLoss, ServiceRefusals parameterServiceRefused) {
     }
 
@@ -95,10 +96,10 @@ public final class RunReport {
     public record CheckpointCosts(int count, double seconds, long lastBytes) {
     }
 
-    public static Metrics metrics(String job, TrainingConfig c, DistributedTrainer.Result r, long stepsRun, double seconds, long samples, Double accuracy,
-                           int rows, long dropped, CheckpointCosts checkpoints, Long resumedFrom, EpochHistory history) {
+    public static Metrics metrics(String job, TrainingConfig c, DistributedTrainer.Result r, long stepsRun, double seconds, long samples, Optional<Double> accuracy,
+                           int rows, long dropped, CheckpointCosts checkpoints, Optional<Long> resumedFrom, EpochHistory history) {
         return new Metrics(job, rows, dropped, c.workers(), c.batchPerWorker(), c.epochs(), r.steps(), stepsRun, seconds,
-                stepsRun == 0 ? null : samples / seconds,
+                stepsRun == 0 ? Optional.empty() : Optional.of(samples / seconds),
                 r.bytesPushed() / Math.max(1, stepsRun), r.server().layout().elements(Label.TRAINABLE),
                 r.server().layout().elements(Label.FROZEN), r.resubmissions(), accuracy, c.optimizer().describe(), checkpoints.count(),
                 checkpoints.seconds(), checkpoints.lastBytes(), resumedFrom, breakdown(r), history.epochs(), history.stepLosses(),
