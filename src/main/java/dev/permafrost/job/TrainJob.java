@@ -129,30 +129,11 @@ public final class TrainJob {
         HadoopFiles files = new HadoopFiles(sc.hadoopConfiguration());
         // The lock is also the probe that --out can be written: taken before anything is read or trained.
         try (OutputLock lock = OutputLock.acquire(files, plan.outDir(), kind.name().toLowerCase(Locale.ROOT), out::println)) {
-            removeLeftovers(files, plan.outDir(), out);
+            Leftovers.remove(files, plan.outDir(), out);
             return trainLocked(spark, sc, files, s, plan, kind, start, out);
         }
     }
 
-    /**
-     * What killed runs left behind, removed now that this run holds the lock: hidden temporary files in the output
-     * folder and its unfinished checkpoint folders, and this host's temporary files of processes that are gone.
-     */
-    private static void removeLeftovers(HadoopFiles files, String outDir, PrintStream out) {
-        List<String> removed = new java.util.ArrayList<>();
-        for (String n : files.list(outDir)) {
-            if (n.startsWith(".") && (n.endsWith(".tmp") || n.endsWith(".tmp.crc"))) {
-                files.deleteRecursively(outDir + "/" + n);
-                removed.add(outDir + "/" + n);
-            }
-        }
-        CheckpointStore.unfinishedWrites(files, outDir + "/checkpoints").forEach(n -> {
-            files.deleteRecursively(outDir + "/checkpoints/" + n);
-            removed.add(outDir + "/checkpoints/" + n);
-        });
-        ProcessTemp.removeLeftovers().forEach(p -> removed.add(p.toString()));
-        if (!removed.isEmpty()) out.println("removed " + removed.size() + " leftovers of interrupted runs: " + String.join(", ", removed));
-    }
 
     private static Finished trainLocked(SparkSession spark, JavaSparkContext sc, HadoopFiles files, JobSettings s, RunSettings plan, Kind kind,
                                         Start start, PrintStream out) throws IOException {
@@ -347,34 +328,6 @@ public final class TrainJob {
         }
     }
 
-    /** Writes checkpoints and says what each cost. */
-    static final class CheckpointLog {
-        private final CheckpointStore store;
-        private final PrintStream out;
-        private int count;
-        private double seconds;
-        private long lastBytes;
-
-        CheckpointLog(CheckpointStore store, PrintStream out) {
-            this.store = store;
-            this.out = out;
-        }
-
-        RunReport.CheckpointCosts costs() {
-            return new RunReport.CheckpointCosts(count, seconds, lastBytes);
-        }
-
-        void write(TrainState state) {
-            CheckpointStore.Written w = store.write(state);
-            count++;
-            seconds += w.seconds();
-            lastBytes = w.bytes();
-            out.printf(Locale.ROOT, "checkpoint %s (epoch %d, step %d of the epoch): %.2f MB in %.2f s%n", w.name(), state.epoch() + 1,
-                    state.stepInEpoch(), w.bytes() / 1e6, w.seconds());
-            w.damagedRemoved().forEach(n -> out.println("warning: removed the damaged checkpoint " + store.dir() + "/" + n
-                    + " (its files do not match its manifest); it could not be resumed from"));
-        }
-    }
 
     public static Optional<String> master(JobSettings s) {
         return SparkSessions.masterFor(s.optional("master"));
