@@ -20,7 +20,7 @@ import java.util.Optional;
 public final class FingerprintAudit {
     private final int auditEvery;
     private volatile Map<Integer, Long> canonical;
-    private final List<AuditRecord> passed = Collections.synchronizedList(new ArrayList<>());
+    private final List<CheckedPush> passed = Collections.synchronizedList(new ArrayList<>());
 
     FingerprintAudit(int auditEvery, Map<Integer, Long> canonical) {
         this.auditEvery = auditEvery;
@@ -65,12 +65,12 @@ public final class FingerprintAudit {
                         + ", canonical " + Fingerprint.hex(expected)));
             }
         }
-        passed.add(new AuditRecord(push.executor(), push.worker(), step, sent));
+        passed.add(new CheckedPush(push.executor(), push.worker(), step, sent));
         return Optional.empty();
     }
 
     /** Every push whose fingerprints were checked and matched. */
-    List<AuditRecord> passed() {
+    List<CheckedPush> passed() {
         synchronized (passed) {
             return List.copyOf(passed);
         }

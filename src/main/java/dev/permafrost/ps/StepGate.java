@@ -153,7 +153,7 @@ public final class StepGate<R> {
     }
 
     /** Every push whose frozen fingerprints were checked and matched. */
-    public List<AuditRecord> audits() {
+    public List<CheckedPush> audits() {
         return audit.passed();
     }
 }

@@ -27,12 +27,12 @@ public final class EpochHistory implements TrainingListener {
     public static final int STEP_LOSS_POINTS = 2000;
 
     /** The frozen-parameter check of one epoch's end, and the pushes whose fingerprints were checked during it. */
-    public record EpochAudit(long pushesChecked, long shardChecks, int frozenParameters, long frozenElements, String result) {
+    public record EpochChecks(long pushesChecked, long shardChecks, int frozenParameters, long frozenElements, String result) {
     }
 
     /** One epoch in metrics.json; {@code epoch} counts from 1; the test scores are absent without test data. */
     public record Epoch(int epoch, double meanLoss, Optional<Double> testAccuracy, Optional<Double> testWeightedF1, long samples, double seconds,
-                 double samplesPerSecond, int frozenParams, int trainableParams, EpochAudit audit) {
+                 double samplesPerSecond, int frozenParams, int trainableParams, EpochChecks audit) {
     }
 
     /** The sampled step losses in metrics.json: every {@code stride}-th step of the run. */
@@ -68,7 +68,7 @@ public final class EpochHistory implements TrainingListener {
         List<FrozenReference.ParamCheck> checks = end.frozenChecks();
         long frozenElements = checks.stream().mapToLong(FrozenReference.ParamCheck::elements).sum();
         Optional<HeldOutEvaluation.Scores> scores = test.map(t -> HeldOutEvaluation.of(spark, end.network().get(), t));
-        EpochAudit audit = new EpochAudit(end.auditedPushes(), end.shardChecks(), checks.size(), frozenElements,
+        EpochChecks audit = new EpochChecks(end.auditedPushes(), end.shardChecks(), checks.size(), frozenElements,
                 checks.isEmpty() ? "nothing frozen" : "identical");
         epochs.add(new Epoch(end.epoch() + 1, end.meanLoss(), scores.map(HeldOutEvaluation.Scores::accuracy),
                 scores.map(HeldOutEvaluation.Scores::weightedF1), end.samples(), end.seconds(), end.samplesPerSecond(),

@@ -3,7 +3,7 @@ package dev.permafrost.report;
 
 import dev.permafrost.freeze.Label;
 import dev.permafrost.ps.StepTimes;
-import dev.permafrost.ps.AuditRecord;
+import dev.permafrost.ps.CheckedPush;
 import dev.permafrost.shard.Fingerprint;
 import dev.permafrost.shard.Shard;
 import dev.permafrost.train.DistributedTrainer;
@@ -160,15 +160,15 @@ public final class RunReport {
                 executors(r.audits()), shards, List.copyOf(freezePatterns), devices);
     }
 
-    private static List<ExecutorChecks> executors(List<AuditRecord> audits) {
-        Map<String, List<AuditRecord>> byExecutor = new TreeMap<>();
-        for (AuditRecord a : audits) byExecutor.computeIfAbsent(a.executor(), k -> new ArrayList<>()).add(a);
+    private static List<ExecutorChecks> executors(List<CheckedPush> audits) {
+        Map<String, List<CheckedPush>> byExecutor = new TreeMap<>();
+        for (CheckedPush a : audits) byExecutor.computeIfAbsent(a.executor(), k -> new ArrayList<>()).add(a);
         List<ExecutorChecks> out = new ArrayList<>();
         for (var e : byExecutor.entrySet()) {
             TreeSet<Integer> workers = new TreeSet<>();
             TreeSet<Long> steps = new TreeSet<>();
             long shardChecks = 0;
-            for (AuditRecord a : e.getValue()) {
+            for (CheckedPush a : e.getValue()) {
                 workers.add(a.worker());
                 steps.add(a.step());
                 shardChecks += a.shardsChecked();

@@ -5,7 +5,7 @@ import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Network;
 import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.ps.StepTimes;
-import dev.permafrost.ps.AuditRecord;
+import dev.permafrost.ps.CheckedPush;
 import dev.permafrost.ps.rpc.ConnectionGate;
 import dev.permafrost.ps.rpc.ParameterGrpcService;
 import dev.permafrost.ps.rpc.Secrets;
@@ -30,7 +30,7 @@ public final class DistributedTrainer {
 
     /** The outcome of a run. */
     public record Result(Network network, ParameterServer server, long steps, long bytesPushed, long pushes,
-                         List<AuditRecord> audits, int resubmissions, FrozenReference frozenReference, StepTimes driverTimes,
+                         List<CheckedPush> audits, int resubmissions, FrozenReference frozenReference, StepTimes driverTimes,
                          List<WorkerTimes> workerTimes, double taskStartSeconds, ConnectionGate.Refusals refusals) {
     }
 
@@ -138,10 +138,10 @@ public final class DistributedTrainer {
                     long epochStarted = System.nanoTime();
                     submitter.run(epoch, start, plan.steps(), phases.phase());
                     double seconds = (System.nanoTime() - epochStarted) / 1e9;
-                    List<AuditRecord> all = service.audits();
-                    List<AuditRecord> epochAudits = all.subList(auditsBefore, all.size());
+                    List<CheckedPush> all = service.audits();
+                    List<CheckedPush> epochAudits = all.subList(auditsBefore, all.size());
                     return new EpochLoop.Ran(progress.meanLoss(), progress.samples(), seconds, epochAudits.size(),
-                            epochAudits.stream().mapToLong(AuditRecord::shardsChecked).sum());
+                            epochAudits.stream().mapToLong(CheckedPush::shardsChecked).sum());
                 }
 
                 @Override

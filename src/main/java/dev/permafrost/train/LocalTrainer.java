@@ -84,7 +84,7 @@ public final class LocalTrainer {
         @Override
         public EpochLoop.Ran run(int epoch, long start, EpochPlan plan) {
             int auditsBefore = audits;
-            audits += FrozenAudit.check(network.paramsView(), server.layout(), server.frozenFingerprints(), WHERE, server.version());
+            audits += FingerprintCheck.check(network.paramsView(), server.layout(), server.frozenFingerprints(), WHERE, server.version());
             TrainableLayout trainable = server.trainableLayout();
             WorkerNetwork current = WorkerNetwork.whole(network, server.layout());
             long started = System.nanoTime();
@@ -107,7 +107,7 @@ public final class LocalTrainer {
                 epochSamples += report.samples();
                 epochLoss += report.meanLoss() * report.samples();
                 if (totalSteps % config.auditEvery() == 0) {
-                    audits += FrozenAudit.check(network.paramsView(), server.layout(), server.frozenFingerprints(), WHERE, report.version());
+                    audits += FingerprintCheck.check(network.paramsView(), server.layout(), server.frozenFingerprints(), WHERE, report.version());
                 }
                 double seconds = (System.nanoTime() - started) / 1e9;
                 double rate = epochSamples / Math.max(seconds, 1e-9);
@@ -115,7 +115,7 @@ public final class LocalTrainer {
                 listener.onStep(new TrainingListener.StepEvent(epoch, step, plan.steps(), report.version(), report.samples(),
                         report.meanLoss(), rate, eta), Optional.of(network));
             }
-            audits += FrozenAudit.check(network.paramsView(), server.layout(), server.frozenFingerprints(), WHERE, server.version());
+            audits += FingerprintCheck.check(network.paramsView(), server.layout(), server.frozenFingerprints(), WHERE, server.version());
             lastLoss = epochLoss / Math.max(1, epochSamples);
             return new EpochLoop.Ran(lastLoss, epochSamples, (System.nanoTime() - started) / 1e9, 0, audits - auditsBefore);
         }

@@ -38,7 +38,7 @@ class EpochHistoryTest {
         EpochHistory.Epoch e = history.epochs().get(0);
         assertEquals(1, e.epoch());
         assertEquals(3200.0, e.samplesPerSecond());
-        assertEquals(new EpochHistory.EpochAudit(200, 400, 1, 200_704, "identical"), e.audit());
+        assertEquals(new EpochHistory.EpochChecks(200, 400, 1, 200_704, "identical"), e.audit());
         assertEquals(java.util.Optional.empty(), e.testAccuracy());
         assertTrue(printed.toString(StandardCharsets.UTF_8).contains("1 frozen parameters (200,704 elements) bit-identical on the server"));
     }

@@ -7,7 +7,7 @@ import dev.permafrost.model.FashionMlp;
 import dev.permafrost.network.Dl4jNetworks;
 import dev.permafrost.network.Network;
 import dev.permafrost.optim.OptimizerConfig;
-import dev.permafrost.ps.AuditRecord;
+import dev.permafrost.ps.CheckedPush;
 import dev.permafrost.shard.ShardLayout;
 import dev.permafrost.testing.Fashion;
 import dev.permafrost.testing.RawBits;
@@ -89,7 +89,7 @@ class StandaloneClusterTest {
         assertEquals(2, cluster.executors().size(), "one executor JVM per worker");
         DistributedTrainer.Result r = train(TrainingListener.NONE);
         assertArrayEquals(RawBits.of(reference()), RawBits.of(r.server().assemble()));
-        Set<String> executors = r.audits().stream().filter(a -> a.shardsChecked() > 0).map(AuditRecord::executor).collect(Collectors.toSet());
+        Set<String> executors = r.audits().stream().filter(a -> a.shardsChecked() > 0).map(CheckedPush::executor).collect(Collectors.toSet());
         assertEquals(2, executors.size(), "both executor JVMs fingerprinted their frozen copies: " + executors);
         assertTrue(executors.stream().noneMatch(e -> e.startsWith("executor driver")), executors.toString());
         assertEquals(0, r.resubmissions());
@@ -120,7 +120,7 @@ class StandaloneClusterTest {
             frozen++;
         }
         assertEquals(18, frozen, "convolution kernels and biases, BatchNorm scales, shifts and statistics");
-        Set<String> executors = r.audits().stream().filter(a -> a.shardsChecked() > 0).map(AuditRecord::executor).collect(Collectors.toSet());
+        Set<String> executors = r.audits().stream().filter(a -> a.shardsChecked() > 0).map(CheckedPush::executor).collect(Collectors.toSet());
         assertEquals(2, executors.size(), "both executor JVMs fingerprinted the frozen backbone on every push: " + executors);
     }
 

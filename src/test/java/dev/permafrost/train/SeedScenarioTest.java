@@ -168,7 +168,7 @@ class SeedScenarioTest {
             assertFalse(Arrays.equals(BitsRecorder.slice(snapshot, p), BitsRecorder.slice(after, p)), name + " should drift the naive way");
         }
         Map<Integer, Long> canonical = atFreeze;
-        var e = assertThrows(FrozenCopyMismatchException.class, () -> FrozenAudit.check(java.nio.FloatBuffer.wrap(after), frozenView, canonical,
+        var e = assertThrows(FrozenCopyMismatchException.class, () -> FingerprintCheck.check(java.nio.FloatBuffer.wrap(after), frozenView, canonical,
                 "the naive run", 0));
         assertTrue(e.getMessage().contains("pretrained.fc1.W"), e.getMessage());
     }

@@ -1,6 +1,6 @@
 package dev.permafrost.ps.rpc;
 
-import dev.permafrost.ps.AuditRecord;
+import dev.permafrost.ps.CheckedPush;
 import dev.permafrost.ps.GatePush;
 import dev.permafrost.ps.ParameterServer;
 import dev.permafrost.ps.StepGate;
@@ -172,7 +172,7 @@ public final class ParameterGrpcService implements AutoCloseable {
     }
 
     /** Every push whose frozen fingerprints were checked and matched. */
-    public List<AuditRecord> audits() {
+    public List<CheckedPush> audits() {
         return steps.audits();
     }
 

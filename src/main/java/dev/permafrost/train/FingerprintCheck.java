@@ -9,8 +9,8 @@ import java.nio.FloatBuffer;
 import java.util.Map;
 
 /** Compares a network's frozen copies with the canonical fingerprints of the frozen shards. */
-public final class FrozenAudit {
-    private FrozenAudit() {
+public final class FingerprintCheck {
+    private FingerprintCheck() {
     }
 
     /** Number of shards checked; throws naming the first shard that differs, the step and where the copy lives. */
