@@ -209,6 +209,7 @@ public final class ParameterGrpcService implements AutoCloseable {
         StepGate.Outcome<StreamObserver<byte[]>> outcome;
         byte[] answer = null;
         int attempt;
+        Optional<CheckFailedException> afterStep = Optional.empty();
         try {
             Messages.Push received = Messages.decodePush(request);
             Messages.PushHeader h = received.header();
@@ -220,16 +221,22 @@ public final class ParameterGrpcService implements AutoCloseable {
             synchronized (this) {
                 outcome = steps.push(push, reply);
                 if (outcome.report().isPresent()) {
-                    ParameterServer.StepReport report = outcome.report().get();
-                    clock.lap(StepTimes.Part.WAIT_FOR_WORKERS, outcome.firstPushNanos());
-                    clock.add(StepTimes.Part.SUM, report.sumNanos());
-                    clock.add(StepTimes.Part.OPTIMIZER, report.optimizerNanos());
-                    long encodeFrom = System.nanoTime();
-                    answer = encodeTrainableValues();
-                    long encoded = clock.lap(StepTimes.Part.ENCODE_ANSWER, encodeFrom);
-                    onStep.accept(report);
-                    clock.lap(StepTimes.Part.CHECKPOINT_SNAPSHOT, encoded);
-                    clock.countStep();
+                    try {
+                        ParameterServer.StepReport report = outcome.report().get();
+                        clock.lap(StepTimes.Part.WAIT_FOR_WORKERS, outcome.firstPushNanos());
+                        clock.add(StepTimes.Part.SUM, report.sumNanos());
+                        clock.add(StepTimes.Part.OPTIMIZER, report.optimizerNanos());
+                        long encodeFrom = System.nanoTime();
+                        answer = encodeTrainableValues();
+                        long encoded = clock.lap(StepTimes.Part.ENCODE_ANSWER, encodeFrom);
+                        onStep.accept(report);
+                        clock.lap(StepTimes.Part.CHECKPOINT_SNAPSHOT, encoded);
+                        clock.countStep();
+                    } catch (RuntimeException e) {
+                        // After the step (the answer, progress, a snapshot): every push of the step is answered with it.
+                        CheckFailedException check = e instanceof CheckFailedException c ? c : new CheckFailedException(e.getMessage());
+                        afterStep = Optional.of(steps.fail(check));
+                    }
                 }
             }
         } catch (RuntimeException e) {
@@ -241,8 +248,8 @@ public final class ParameterGrpcService implements AutoCloseable {
         }
         StatusRuntimeException superseded = Status.ABORTED.withDescription("superseded by task attempt " + attempt).asRuntimeException();
         for (var r : outcome.superseded()) respond(r, null, superseded);
-        StatusRuntimeException failed = outcome.stepFailure()
-                .map(f -> Status.FAILED_PRECONDITION.withDescription(f.getMessage()).asRuntimeException()).orElse(null);
+        Optional<CheckFailedException> stepFailed = outcome.stepFailure().isPresent() ? outcome.stepFailure() : afterStep;
+        Optional<StatusRuntimeException> failed = stepFailed.map(f -> Status.FAILED_PRECONDITION.withDescription(f.getMessage()).asRuntimeException());
         for (var r : outcome.ready()) respond(r, answer, failed);
     }
 
@@ -267,9 +274,14 @@ public final class ParameterGrpcService implements AutoCloseable {
     }
 
     private static void respond(StreamObserver<byte[]> reply, byte[] answer, StatusRuntimeException error) {
+        respond(reply, answer, Optional.of(error));
+    }
+
+    /** Answers one call: with {@code error} when present, else with {@code answer}. */
+    private static void respond(StreamObserver<byte[]> reply, byte[] answer, Optional<StatusRuntimeException> error) {
         try {
-            if (error != null) {
-                reply.onError(error);
+            if (error.isPresent()) {
+                reply.onError(error.get());
             } else {
                 reply.onNext(answer);
                 reply.onCompleted();
