@@ -75,6 +75,7 @@ class HostileNeighboursTest {
     }
 
     @Test
+    @Tag("slow")
     void theServiceHoldsNoMoreThanItsCapsAndClosesASilentConnectionAtItsDeadline() throws Exception {
         var net = Dl4jNetworks.of(FashionMlp.build(10, 8));
         var core = new ParameterServer(ShardLayout.plan(net.params(), ParamLabels.allTrainable(net.params())), net.paramsCopy(),
