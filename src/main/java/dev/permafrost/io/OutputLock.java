@@ -94,12 +94,11 @@ public final class OutputLock implements AutoCloseable {
     /** Why a lock of {@code holder}, last touched {@code ageMillis} ago, is stale; null while its owner may be alive. */
     static String staleness(Holder holder, long ageMillis) {
         if (holder.host().equals(self("").host())) {
-            Optional<ProcessHandle> p = ProcessHandle.of(holder.pid());
-            if (p.isEmpty()) return "process " + holder.pid() + " is gone";
-            long start = p.get().info().startInstant().map(Instant::toEpochMilli).orElse(holder.processStartMillis());
-            // start times are reported to the clock tick: a different process has a different start
-            if (Math.abs(start - holder.processStartMillis()) > 2_000) return "pid " + holder.pid() + " is now another process";
-            return null;
+            return switch (new LocalProcess(holder.pid(), holder.processStartMillis()).state()) {
+                case GONE -> "process " + holder.pid() + " is gone";
+                case PID_REUSED -> "pid " + holder.pid() + " is now another process";
+                case ALIVE -> null;
+            };
         }
         if (ageMillis > LEASE.toMillis()) {
             return "its lease was last renewed " + Duration.ofMillis(ageMillis).toSeconds() + " s ago (lease " + LEASE.toSeconds() + " s)";
@@ -140,14 +139,14 @@ public final class OutputLock implements AutoCloseable {
     }
 
     static Holder self(String command) {
-        ProcessHandle me = ProcessHandle.current();
+        LocalProcess me = LocalProcess.current();
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {
             host = System.getenv().getOrDefault("HOSTNAME", "unknown-host");
         }
-        return new Holder(host, me.pid(), me.info().startInstant().map(Instant::toEpochMilli).orElse(0L), command, Instant.now().toString());
+        return new Holder(host, me.pid(), me.startMillis(), command, Instant.now().toString());
     }
 
     private static String json(Holder h) {

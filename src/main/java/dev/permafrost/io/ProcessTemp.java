@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -40,9 +39,8 @@ public final class ProcessTemp {
 
     private static synchronized Path dir() throws IOException {
         if (dir == null || !Files.isDirectory(dir)) {
-            ProcessHandle me = ProcessHandle.current();
-            long start = me.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
-            dir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "permafrost-tmp-" + me.pid() + "-" + start));
+            LocalProcess me = LocalProcess.current();
+            dir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "permafrost-tmp-" + me.pid() + "-" + me.startMillis()));
             dir.toFile().deleteOnExit();
         }
         return dir;
@@ -59,7 +57,7 @@ public final class ProcessTemp {
             for (Path p : entries.toList()) {
                 String name = p.getFileName().toString();
                 Matcher m = DIR.matcher(name);
-                boolean deadDir = m.matches() && !alive(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)));
+                boolean deadDir = m.matches() && new LocalProcess(Long.parseLong(m.group(1)), Long.parseLong(m.group(2))).state() != LocalProcess.State.ALIVE;
                 boolean oldLoose = LOOSE.matcher(name).matches() && Files.isRegularFile(p)
                         && Files.getLastModifiedTime(p).toInstant().isBefore(Instant.now().minus(LOOSE_AGE));
                 if ((deadDir || oldLoose) && deleteTree(p)) removed.add(p);
@@ -68,13 +66,6 @@ public final class ProcessTemp {
             // the temp folder cannot be listed: nothing of ours can be removed there, and nothing depends on it
         }
         return removed;
-    }
-
-    static boolean alive(long pid, long startMillis) {
-        Optional<ProcessHandle> p = ProcessHandle.of(pid);
-        if (p.isEmpty()) return false;
-        long start = p.get().info().startInstant().map(Instant::toEpochMilli).orElse(startMillis);
-        return Math.abs(start - startMillis) <= 2_000;
     }
 
     private static boolean deleteTree(Path p) {

@@ -92,7 +92,7 @@ public final class RetrainJob {
 
     public static int run(JobSettings s, PrintStream out) throws IOException {
         Settings r = Settings.of(s);
-        TrainJob.RunSettings training = TrainJob.RunSettings.training(s); // the training settings, checked now; the paths come later
+        TrainJob.Training training = TrainJob.Training.of(s); // the training settings, checked now; the paths come later
         String digest = settingsDigest(s);
         SparkSession spark = SparkSessions.start(TrainJob.master(s), "permafrost retrain " + r.partition());
         try {

@@ -74,27 +74,43 @@ public final class TrainJob {
         }
     }
 
-    /** The settings a run checks before Spark starts: its paths and how it trains. */
-    public record RunSettings(Paths paths, TrainingConfig config, int checkpointEvery, int maxTries, boolean featurizeOnce) {
-        public static RunSettings of(JobSettings s) {
-            return training(s).at(Paths.of(s));
-        }
-
-        /**
-         * How a job's settings train, checked, before its paths are known (the retrain job learns them from its
-         * registry): {@link #at} gives the paths.
-         */
-        public static RunSettings training(JobSettings s) {
+    /** How a job trains, checked before Spark starts: the training config, checkpoint cadence, retries, featurize-once. */
+    public record Training(TrainingConfig config, int checkpointEvery, int maxTries, boolean featurizeOnce) {
+        /** The job's training settings, checked, whether or not its paths are known yet (the retrain job learns them later). */
+        public static Training of(JobSettings s) {
             TrainingConfig config = s.training();
             int checkpointEvery = atLeast(s, "train.checkpoint-every", 0);
             int maxTries = atLeast(s, "train.max-epoch-attempts", 1);
             boolean featurizeOnce = s.root().getBoolean("train.featurize-once");
             CheckpointStore.requireKeep(s.root().getInt("train.keep-checkpoints"));
-            return new RunSettings(new Paths("", "", Optional.empty(), Optional.empty(), 0), config, checkpointEvery, maxTries, featurizeOnce);
+            return new Training(config, checkpointEvery, maxTries, featurizeOnce);
         }
 
         public RunSettings at(Paths where) {
-            return new RunSettings(where, config, checkpointEvery, maxTries, featurizeOnce);
+            return new RunSettings(where, this);
+        }
+    }
+
+    /** The settings a run checks before Spark starts: its paths and how it trains. */
+    public record RunSettings(Paths paths, Training training) {
+        public static RunSettings of(JobSettings s) {
+            return Training.of(s).at(Paths.of(s));
+        }
+
+        public TrainingConfig config() {
+            return training.config();
+        }
+
+        public int checkpointEvery() {
+            return training.checkpointEvery();
+        }
+
+        public int maxTries() {
+            return training.maxTries();
+        }
+
+        public boolean featurizeOnce() {
+            return training.featurizeOnce();
         }
 
         public String outDir() {
